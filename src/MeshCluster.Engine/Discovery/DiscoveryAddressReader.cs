@@ -1,0 +1,118 @@
+using System.Management.Automation;
+using System.Net;
+using k8s;
+using k8s.Models;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
+using MeshCluster.Engine.KubeConfig;
+
+namespace MeshCluster.Engine.Discovery;
+
+/// <summary>The primary's gateway address as read from its Service's load-balancer status.</summary>
+public sealed record DiscoveryAddressInfo(
+    string Address,
+    bool IsHostname,
+    IReadOnlyList<string> AllAddresses,
+    string ServiceName,
+    string Namespace,
+    string Context,
+    string ServiceType);
+
+/// <summary>
+/// Step 1 of the seed: <c>kubectl get svc istio-ingressgateway -o jsonpath='{.status.loadBalancer.ingress[0].ip}'</c>,
+/// but as Istio's own code reads it: every ingress entry, its ip if set, else its hostname.
+/// </summary>
+public static class DiscoveryAddressReader
+{
+    public const string Activity = "Reading the Istio discovery address";
+
+    public static async Task<DiscoveryAddressInfo> GetAsync(KubeConnection connection, string @namespace, string serviceName,
+        bool wait, TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
+    {
+        var what = $"reading Service {@namespace}/{serviceName}";
+        reporter.Verbose($"Reading Service {@namespace}/{serviceName} in context '{connection.ContextName}'.");
+        var service = await KubeApi.TryGetAsync(connection, what,
+            c => c.Client.CoreV1.ReadNamespacedServiceAsync(serviceName, @namespace, cancellationToken: c.Token), ct).ConfigureAwait(false)
+            ?? throw NotFound(connection, @namespace, serviceName);
+
+        var addresses = Addresses(service);
+        if (addresses.Count == 0)
+        {
+            var type = service.Spec?.Type ?? "ClusterIP";
+            if (!wait)
+            {
+                throw new MeshClusterException(ErrorIds.DiscoveryAddressPending, ErrorCategory.ResourceUnavailable,
+                    $"Service {@namespace}/{serviceName} in context '{connection.ContextName}' has no load-balancer address yet" +
+                    (type == "LoadBalancer" ? "." : $" (its type is {type}; only a LoadBalancer Service gets one).") +
+                    " Use -Wait to wait for one.",
+                    target: $"{@namespace}/{serviceName}");
+            }
+
+            if (type != "LoadBalancer")
+            {
+                reporter.Warning($"Service {@namespace}/{serviceName} is of type {type}: only a LoadBalancer Service gets an address from a load balancer.");
+            }
+
+            service = await WaitAsync(connection, @namespace, serviceName, timeout, reporter, ct).ConfigureAwait(false);
+            addresses = Addresses(service);
+        }
+
+        var first = addresses[0];
+        var isHostname = !IPAddress.TryParse(first, out _);
+        if (isHostname)
+        {
+            reporter.Warning($"The discovery address '{first}' is a hostname. Istio releases before 1.8 take only an IP address as remotePilotAddress.");
+        }
+
+        reporter.Verbose($"Discovery address of context '{connection.ContextName}': {first}" +
+                         (addresses.Count > 1 ? $" (of {string.Join(", ", addresses)})." : "."));
+        return new DiscoveryAddressInfo(first, isHostname, addresses, serviceName, @namespace, connection.ContextName, service.Spec?.Type ?? "ClusterIP");
+    }
+
+    /// <summary>Every ingress entry in order: the ip if set, else the hostname (names are not resolved).</summary>
+    public static IReadOnlyList<string> Addresses(V1Service service) =>
+        (service.Status?.LoadBalancer?.Ingress ?? Enumerable.Empty<V1LoadBalancerIngress>())
+        .Select(i => !string.IsNullOrEmpty(i.Ip) ? i.Ip : i.Hostname)
+        .Where(a => !string.IsNullOrEmpty(a))
+        .ToArray();
+
+    private static async Task<V1Service> WaitAsync(KubeConnection connection, string ns, string name, TimeSpan timeout,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var started = DateTime.UtcNow;
+        reporter.Verbose($"Waiting up to {timeout.TotalSeconds:0} s for Service {ns}/{name} to get a load-balancer address.");
+        reporter.Progress(Activity, $"Waiting for {ns}/{name} in '{connection.ContextName}' to get a load-balancer address");
+        var field = $"metadata.name={name}";
+        var (done, state) = await ListWatch.UntilAsync<V1Service, V1ServiceList, V1Service?>(
+            connection,
+            $"watching Service {ns}/{name}",
+            (client, token) => client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: field, cancellationToken: token),
+            (client, rv, seconds, token) => client.CoreV1.ListNamespacedServiceWithHttpMessagesAsync(ns, fieldSelector: field,
+                resourceVersion: rv, timeoutSeconds: seconds, watch: true, allowWatchBookmarks: true, cancellationToken: token),
+            services =>
+            {
+                var svc = services.FirstOrDefault();
+                if (svc is null) throw NotFound(connection, ns, name);
+                var elapsed = DateTime.UtcNow - started;
+                reporter.Progress(Activity, $"Waiting for {ns}/{name} in '{connection.ContextName}' to get a load-balancer address ({elapsed.TotalSeconds:0} s)",
+                    (int)Math.Min(99, 100 * elapsed.TotalSeconds / Math.Max(1, timeout.TotalSeconds)));
+                return (Addresses(svc).Count > 0, svc);
+            },
+            timeout, reporter, ct).ConfigureAwait(false);
+        reporter.ProgressCompleted(Activity);
+
+        if (!done || state is null)
+        {
+            throw new MeshClusterException(ErrorIds.DiscoveryAddressTimeout, ErrorCategory.OperationTimeout,
+                $"Service {ns}/{name} in context '{connection.ContextName}' got no load-balancer address within {timeout.TotalSeconds:0} s.",
+                target: $"{ns}/{name}");
+        }
+
+        return state;
+    }
+
+    private static MeshClusterException NotFound(KubeConnection connection, string ns, string name) =>
+        new(ErrorIds.IngressGatewayNotFound, ErrorCategory.ObjectNotFound,
+            $"No Service '{name}' in namespace '{ns}' of context '{connection.ContextName}'. Is Istio's ingress gateway installed there? -ServiceName and -Namespace pick another gateway.",
+            target: $"{ns}/{name}");
+}

@@ -1,0 +1,17 @@
+namespace MeshCluster.Engine.Errors;
+
+/// <summary>Stable error ids (<c>&lt;Noun&gt;&lt;Reason&gt;</c>). Scripts match on these: never rename one.</summary>
+public static class ErrorIds
+{
+    public const string KubeConfigNotFound = nameof(KubeConfigNotFound);
+    public const string KubeConfigInvalid = nameof(KubeConfigInvalid);
+    public const string KubeContextNotFound = nameof(KubeContextNotFound);
+    public const string KubeApiUnreachable = nameof(KubeApiUnreachable);
+    public const string KubeApiError = nameof(KubeApiError);
+    public const string KubeApiForbidden = nameof(KubeApiForbidden);
+    public const string KubeApiUnauthorized = nameof(KubeApiUnauthorized);
+
+    public const string IngressGatewayNotFound = nameof(IngressGatewayNotFound);
+    public const string DiscoveryAddressPending = nameof(DiscoveryAddressPending);
+    public const string DiscoveryAddressTimeout = nameof(DiscoveryAddressTimeout);
+}

@@ -1,0 +1,111 @@
+using System.Management.Automation;
+using System.Net;
+using System.Security.Authentication;
+using System.Text.Json;
+using k8s.Autorest;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.KubeConfig;
+
+namespace MeshCluster.Engine.Http;
+
+/// <summary>
+/// Every Kubernetes call goes through here, so that failures become <see cref="MeshClusterException"/>
+/// with our words. KubernetesClient's HttpOperationException carries the request headers (the bearer
+/// token among them): it never leaves this class.
+/// </summary>
+public static class KubeApi
+{
+    public static async Task<T> CallAsync<T>(KubeConnection connection, string what, Func<IKubernetesCall, Task<T>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call(new KubernetesCall(connection, ct)).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex)
+        {
+            throw Translate(connection, what, ex.Response?.StatusCode ?? 0, ex.Response?.Content);
+        }
+        catch (HttpRequestException ex) when (!ct.IsCancellationRequested)
+        {
+            throw Unreachable(connection, what, ex);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new MeshClusterException(ErrorIds.KubeApiUnreachable, ErrorCategory.OperationTimeout,
+                $"The API server {connection.Server} of context '{connection.ContextName}' did not answer in time while {what}.",
+                target: connection.ContextName);
+        }
+    }
+
+    /// <summary>Like <see cref="CallAsync{T}"/>, but a 404 gives null.</summary>
+    public static async Task<T?> TryGetAsync<T>(KubeConnection connection, string what, Func<IKubernetesCall, Task<T>> call, CancellationToken ct)
+        where T : class
+    {
+        try
+        {
+            return await CallAsync(connection, what, call, ct).ConfigureAwait(false);
+        }
+        catch (MeshClusterException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    internal static MeshClusterException Unreachable(KubeConnection connection, string what, Exception ex)
+    {
+        var reason = Innermost(ex) switch
+        {
+            AuthenticationException a => $"TLS verification failed ({a.Message.TrimEnd('.')}); check the cluster's certificate-authority in the kubeconfig",
+            var inner => inner.Message.TrimEnd('.'),
+        };
+        return new MeshClusterException(ErrorIds.KubeApiUnreachable, ErrorCategory.ConnectionError,
+            $"Cannot reach the API server {connection.Server} of context '{connection.ContextName}' while {what}: {reason}.",
+            target: connection.ContextName);
+    }
+
+    internal static MeshClusterException Translate(KubeConnection connection, string what, HttpStatusCode status, string? body)
+    {
+        var message = StatusMessage(body);
+        var (id, category) = status switch
+        {
+            HttpStatusCode.Unauthorized => (ErrorIds.KubeApiUnauthorized, ErrorCategory.AuthenticationError),
+            HttpStatusCode.Forbidden => (ErrorIds.KubeApiForbidden, ErrorCategory.PermissionDenied),
+            HttpStatusCode.NotFound => (ErrorIds.KubeApiError, ErrorCategory.ObjectNotFound),
+            HttpStatusCode.Conflict => (ErrorIds.KubeApiError, ErrorCategory.ResourceExists),
+            HttpStatusCode.UnprocessableEntity or HttpStatusCode.BadRequest => (ErrorIds.KubeApiError, ErrorCategory.InvalidArgument),
+            _ => (ErrorIds.KubeApiError, ErrorCategory.NotSpecified),
+        };
+        var text = $"The API server of context '{connection.ContextName}' answered {(int)status} ({status}) while {what}" +
+                   (message is null ? "." : $": {message.TrimEnd('.')}.");
+        return new MeshClusterException(id, category, text, target: connection.ContextName) { StatusCode = status, ApiMessage = message };
+    }
+
+    private static string? StatusMessage(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty("message", out var m) ? m.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static Exception Innermost(Exception ex) => ex.InnerException is null ? ex : Innermost(ex.InnerException);
+}
+
+/// <summary>The client and cancellation token handed to a call.</summary>
+public interface IKubernetesCall
+{
+    k8s.IKubernetes Client { get; }
+    CancellationToken Token { get; }
+}
+
+internal sealed record KubernetesCall(KubeConnection Connection, CancellationToken Token) : IKubernetesCall
+{
+    public k8s.IKubernetes Client => Connection.Client;
+}
+

@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using MeshCluster.Engine;
+using MeshCluster.Engine.Errors;
+
+namespace MeshCluster.Hosting;
+
+/// <summary>
+/// Base for cmdlets that await Kubernetes calls. The async work runs on the thread pool; every
+/// Write* it asks for is queued and performed here on the pipeline thread, which PowerShell
+/// requires. Ctrl+C (StopProcessing) cancels the token, so a request or wait in flight ends at once.
+/// Every message passes through <see cref="SecretRedactor"/>.
+/// </summary>
+public abstract class AsyncCmdlet : PSCmdlet, IOperationReporter
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private BlockingCollection<Action>? _queue;
+    private readonly Dictionary<string, int> _activityIds = new(StringComparer.Ordinal);
+
+    protected sealed override void BeginProcessing()
+    {
+        BeginOnPipelineThread();
+        Run(BeginProcessingAsync);
+    }
+
+    /// <summary>Work that needs the runspace (paths, session state): runs on the pipeline thread first.</summary>
+    protected virtual void BeginOnPipelineThread() { }
+    protected sealed override void ProcessRecord() => Run(ProcessRecordAsync);
+    protected sealed override void EndProcessing() => Run(EndProcessingAsync);
+
+    protected virtual Task BeginProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected virtual Task ProcessRecordAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected virtual Task EndProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    private void Run(Func<CancellationToken, Task> body)
+    {
+        using var queue = new BlockingCollection<Action>();
+        _queue = queue;
+        var work = Task.Run(async () =>
+        {
+            try
+            {
+                await body(_stopping.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        });
+
+        try
+        {
+            foreach (var write in queue.GetConsumingEnumerable())
+            {
+                write();
+            }
+        }
+        catch
+        {
+            // A write failed (the pipeline is stopping, or -ErrorAction Stop turned an error into
+            // a terminating one): end the async work too, then let PowerShell see the exception.
+            _stopping.Cancel();
+            throw;
+        }
+        finally
+        {
+            _queue = null;
+        }
+
+        try
+        {
+            work.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (MeshClusterException ex)
+        {
+            var record = ToErrorRecord(ex);
+            if (ex.Terminating) ThrowTerminatingError(record);
+            WriteError(record);
+        }
+    }
+
+    /// <summary>Runs <paramref name="write"/> on the pipeline thread: at once when called there, else queued.</summary>
+    protected void OnPipelineThread(Action write)
+    {
+        var queue = _queue;
+        if (queue is null)
+        {
+            write();
+            return;
+        }
+
+        try
+        {
+            queue.Add(write);
+        }
+        catch (InvalidOperationException)
+        {
+            // Completed: the body has finished, nothing more can be shown.
+        }
+    }
+
+    protected void Emit(object output) => OnPipelineThread(() => WriteObject(output));
+
+    protected void EmitError(MeshClusterException ex) => OnPipelineThread(() => WriteError(ToErrorRecord(ex)));
+
+    /// <summary>Asks ShouldProcess on the pipeline thread and waits for the answer.</summary>
+    protected Task<bool> ShouldProcessAsync(string target, string action)
+    {
+        var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        OnPipelineThread(() =>
+        {
+            try
+            {
+                answer.TrySetResult(ShouldProcess(SecretRedactor.Redact(target), action));
+            }
+            catch (Exception ex)
+            {
+                answer.TrySetException(ex);
+                throw;
+            }
+        });
+        return answer.Task;
+    }
+
+    public void Verbose(string message) => OnPipelineThread(() => WriteVerbose(SecretRedactor.Redact(message)));
+    public void Warning(string message) => OnPipelineThread(() => WriteWarning(SecretRedactor.Redact(message)));
+    public void Debug(string message) => OnPipelineThread(() => WriteDebug(SecretRedactor.Redact(message)));
+
+    public void Progress(string activity, string status, int percent = -1) => OnPipelineThread(() =>
+        WriteProgress(new ProgressRecord(ActivityId(activity), activity, SecretRedactor.Redact(status)) { PercentComplete = percent }));
+
+    public void ProgressCompleted(string activity) => OnPipelineThread(() =>
+        WriteProgress(new ProgressRecord(ActivityId(activity), activity, "Completed") { RecordType = ProgressRecordType.Completed }));
+
+    private int ActivityId(string activity)
+    {
+        if (!_activityIds.TryGetValue(activity, out var id))
+        {
+            id = _activityIds.Count + 1;
+            _activityIds[activity] = id;
+        }
+
+        return id;
+    }
+
+    internal static ErrorRecord ToErrorRecord(MeshClusterException ex)
+    {
+        var record = new ErrorRecord(ex, ex.ErrorId, ex.Category, ex.Target);
+        if (ex.RecommendedAction is not null)
+        {
+            record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = SecretRedactor.Redact(ex.RecommendedAction) };
+        }
+
+        return record;
+    }
+}

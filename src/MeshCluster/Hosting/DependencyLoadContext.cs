@@ -1,0 +1,32 @@
+using System.Reflection;
+using System.Runtime.Loader;
+
+namespace MeshCluster.Hosting;
+
+/// <summary>
+/// MeshCluster's private load context: the engine, KubernetesClient, YamlDotNet and their
+/// dependencies load from the module's Dependencies folder here, so powershell-yaml's YamlDotNet 11
+/// or Az.Aks' KubernetesClient in PowerShell's default context never meet ours.
+/// </summary>
+internal sealed class DependencyLoadContext : AssemblyLoadContext
+{
+    public const string ContextName = "MeshCluster";
+    public const string EngineAssemblyName = "MeshCluster.Engine";
+
+    private readonly string _directory;
+
+    private DependencyLoadContext(string directory) : base(ContextName, isCollectible: false) => _directory = directory;
+
+    public static DependencyLoadContext Instance { get; } = new(Path.Combine(
+        Path.GetDirectoryName(typeof(DependencyLoadContext).Assembly.Location)!, "Dependencies"));
+
+    public string Directory => _directory;
+
+    protected override Assembly? Load(AssemblyName assemblyName)
+    {
+        // Anything not shipped in Dependencies (System.*, System.Management.Automation) comes from
+        // the default context, so PowerShell's types are shared with the engine.
+        var path = Path.Combine(_directory, assemblyName.Name + ".dll");
+        return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+    }
+}

@@ -1,0 +1,1 @@
+namespace MeshCluster.TestGround; public static class Placeholder {}
