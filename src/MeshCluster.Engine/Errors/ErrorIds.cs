@@ -1,7 +1,7 @@
 namespace MeshCluster.Engine.Errors;
 
 /// <summary>Stable error ids (<c>&lt;Noun&gt;&lt;Reason&gt;</c>). Scripts match on these: never rename one.</summary>
-public static class ErrorIds
+public static partial class ErrorIds
 {
     public const string KubeConfigNotFound = nameof(KubeConfigNotFound);
     public const string KubeConfigInvalid = nameof(KubeConfigInvalid);
