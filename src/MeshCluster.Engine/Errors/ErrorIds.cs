@@ -6,10 +6,14 @@ public static partial class ErrorIds
     public const string KubeConfigNotFound = nameof(KubeConfigNotFound);
     public const string KubeConfigInvalid = nameof(KubeConfigInvalid);
     public const string KubeContextNotFound = nameof(KubeContextNotFound);
+    public const string KubeCredentialPluginFailed = nameof(KubeCredentialPluginFailed);
     public const string KubeApiUnreachable = nameof(KubeApiUnreachable);
     public const string KubeApiError = nameof(KubeApiError);
     public const string KubeApiForbidden = nameof(KubeApiForbidden);
     public const string KubeApiUnauthorized = nameof(KubeApiUnauthorized);
+
+    /// <summary>A cluster name that is no DNS-1123 label (shared by the install spec and the remote secret).</summary>
+    public const string ClusterNameInvalid = nameof(ClusterNameInvalid);
 
     public const string IngressGatewayNotFound = nameof(IngressGatewayNotFound);
     public const string DiscoveryAddressPending = nameof(DiscoveryAddressPending);

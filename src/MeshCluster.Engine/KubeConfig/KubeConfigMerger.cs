@@ -34,14 +34,19 @@ public static class KubeConfigMerger
         K8SConfiguration config;
         try
         {
-            using var stream = File.OpenRead(path);
-            config = KubernetesYaml.Deserialize<K8SConfiguration>(new StreamReader(stream).ReadToEnd()) ?? new K8SConfiguration();
+            var text = File.ReadAllText(path);
+            // The syntax pass first: it reports line and column, where the typed read may not.
+            new YamlDotNet.RepresentationModel.YamlStream().Load(new StringReader(text));
+            config = KubernetesYaml.Deserialize<K8SConfiguration>(text) ?? new K8SConfiguration();
         }
-        catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or FormatException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (Find<YamlDotNet.Core.YamlException>(ex) is { } y)
         {
             // YamlDotNet's message names line and column, not the content: safe to show.
-            var what = ex is YamlDotNet.Core.YamlException y ? $"line {y.Start.Line}, column {y.Start.Column}: {Innermost(y).Message}" : ex.Message;
-            throw Invalid(path, $"it is not valid kubeconfig YAML ({what})");
+            throw Invalid(path, $"it is not valid kubeconfig YAML (line {y.Start.Line}, column {y.Start.Column}: {Innermost(y).Message.TrimEnd('.')})");
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException)
+        {
+            throw Invalid(path, $"it is not valid kubeconfig YAML ({ex.Message.TrimEnd('.')})");
         }
         catch (IOException ex)
         {
@@ -73,6 +78,11 @@ public static class KubeConfigMerger
             if (creds is null) continue;
             creds.ClientCertificate = Absolute(dir, creds.ClientCertificate);
             creds.ClientKey = Absolute(dir, creds.ClientKey);
+            if (creds.ExternalExecution is { Command: { } command } exec && (command.Contains('/') || command.Contains('\\')))
+            {
+                exec.Command = Absolute(dir, command);
+            }
+
             SecretRedactor.Register(creds.Token);
             SecretRedactor.Register(creds.Password);
             SecretRedactor.Register(creds.ClientKeyData);
@@ -128,6 +138,9 @@ public static class KubeConfigMerger
 
     private static string? Absolute(string dir, string? path) =>
         string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(dir, path));
+
+    private static T? Find<T>(Exception? ex) where T : Exception =>
+        ex is null ? null : ex as T ?? Find<T>(ex.InnerException);
 
     private static Exception Innermost(Exception ex) => ex.InnerException is null ? ex : Innermost(ex.InnerException);
 

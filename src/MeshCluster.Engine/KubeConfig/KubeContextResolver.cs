@@ -75,18 +75,30 @@ public static class KubeContextResolver
         {
             configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(merged.Config, contextName);
         }
+        catch (KubeConfigException ex) when (UsesExec(merged, userName) is { } exec)
+        {
+            // KubernetesClient runs the plugin (kubelogin, aws eks get-token...) while building the client.
+            throw new MeshClusterException(ErrorIds.KubeCredentialPluginFailed, ErrorCategory.AuthenticationError,
+                $"The credential plugin '{exec.Command}' of context '{contextName}' failed: {ex.Message.TrimEnd('.')}." +
+                (string.IsNullOrEmpty(exec.InstallHint) ? string.Empty : " " + exec.InstallHint.Trim()),
+                target: contextName, terminating: true);
+        }
         catch (Exception ex) when (ex is KubeConfigException or FormatException or IOException or System.Security.Cryptography.CryptographicException)
         {
             throw KubeConfigMerger.Invalid(contextFile, $"context '{contextName}' cannot be used ({ex.Message.TrimEnd('.')})");
         }
 
         reporter.Verbose($"Using context '{contextName}' (cluster '{clusterName}', {configuration.Host}) from {string.Join(", ", merged.Files)}.");
-        var client = new Kubernetes(configuration, new TransientRetryHandler(reporter: null));
+        SecretRedactor.Register(configuration.AccessToken); // an exec plugin's first token
+        var client = new Kubernetes(configuration, new CredentialRedactionHandler(), new TransientRetryHandler(reporter: null));
         var connection = new KubeConnection(client, configuration, contextName, clusterName, cluster.ClusterEndpoint.Server,
             ctx.ContextDetails.Namespace ?? ctx.Namespace, configuration.SkipTlsVerify, merged.Files);
         WarnIfInsecure(connection, reporter);
         return Cache.GetOrAdd(key, connection);
     }
+
+    private static k8s.KubeConfigModels.ExternalExecution? UsesExec(MergedKubeConfig merged, string? userName) =>
+        merged.Config.Users?.FirstOrDefault(u => u.Name == userName)?.UserCredentials?.ExternalExecution;
 
     private static void WarnIfInsecure(KubeConnection connection, IOperationReporter reporter)
     {
