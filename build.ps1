@@ -32,7 +32,8 @@ $OutputPath = [System.IO.Path]::GetFullPath($OutputPath)
 
 function Invoke-Native {
     param([string] $File, [string[]] $Arguments)
-    Write-Verbose "$File $($Arguments -join ' ')"
+    # $PSCmdlet's methods, not Write-Verbose: a bare hosted engine has no Utility cmdlets.
+    $PSCmdlet.WriteVerbose("$File $($Arguments -join ' ')")
     & $File @Arguments
     if ($LASTEXITCODE -ne 0) { throw "'$File $($Arguments -join ' ')' exited with $LASTEXITCODE." }
 }
@@ -42,7 +43,7 @@ function Invoke-Build {
     # MSBuild wants the folder with a trailing separator.
     $out = $OutputPath.TrimEnd([System.IO.Path]::DirectorySeparatorChar) + [System.IO.Path]::DirectorySeparatorChar
     Invoke-Native dotnet @('build', $project, '-c', $Configuration, '--nologo', "-p:MeshClusterOut=$out")
-    Write-Information "Module laid out in $OutputPath" -InformationAction Continue
+    "Module laid out in $OutputPath"
 }
 
 function Invoke-Test {
@@ -54,7 +55,7 @@ function Invoke-Test {
         if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed." }
     }
     else {
-        Write-Warning 'Pester 5 is not installed: the Pester tests under tests/pester were skipped.'
+        $PSCmdlet.WriteWarning('Pester 5 is not installed: the Pester tests under tests/pester were skipped.')
     }
 }
 
@@ -65,7 +66,7 @@ function Invoke-Package {
     $zip = [System.IO.Path]::Combine([System.IO.Path]::GetDirectoryName($OutputPath), "MeshCluster-$version.zip")
     if ([System.IO.File]::Exists($zip)) { [System.IO.File]::Delete($zip) }
     [System.IO.Compression.ZipFile]::CreateFromDirectory($OutputPath, $zip, [System.IO.Compression.CompressionLevel]::Optimal, $true)
-    Write-Information "Package: $zip" -InformationAction Continue
+    "Package: $zip"
 }
 
 function Invoke-Demo {

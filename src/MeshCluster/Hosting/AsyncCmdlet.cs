@@ -10,8 +10,10 @@ namespace MeshCluster.Hosting;
 /// Write* it asks for is queued and performed here on the pipeline thread, which PowerShell
 /// requires. Ctrl+C (StopProcessing) cancels the token, so a request or wait in flight ends at once.
 /// Every message passes through <see cref="SecretRedactor"/>.
+/// Engine types stay out of this class's shape (no engine interface on it): PowerShell reflects
+/// over the public types before the module initializer can route MeshCluster.Engine to its load context.
 /// </summary>
-public abstract class AsyncCmdlet : PSCmdlet, IOperationReporter
+public abstract class AsyncCmdlet : PSCmdlet
 {
     private readonly CancellationTokenSource _stopping = new();
     private BlockingCollection<Action>? _queue;
@@ -128,15 +130,27 @@ public abstract class AsyncCmdlet : PSCmdlet, IOperationReporter
         return answer.Task;
     }
 
-    public void Verbose(string message) => OnPipelineThread(() => WriteVerbose(SecretRedactor.Redact(message)));
-    public void Warning(string message) => OnPipelineThread(() => WriteWarning(SecretRedactor.Redact(message)));
-    public void Debug(string message) => OnPipelineThread(() => WriteDebug(SecretRedactor.Redact(message)));
+    private PipelineReporter? _reporter;
 
-    public void Progress(string activity, string status, int percent = -1) => OnPipelineThread(() =>
-        WriteProgress(new ProgressRecord(ActivityId(activity), activity, SecretRedactor.Redact(status)) { PercentComplete = percent }));
+    /// <summary>What engine code reports through: every call lands on the pipeline thread, redacted.</summary>
+    protected IOperationReporter Reporter => _reporter ??= new PipelineReporter(this);
 
-    public void ProgressCompleted(string activity) => OnPipelineThread(() =>
-        WriteProgress(new ProgressRecord(ActivityId(activity), activity, "Completed") { RecordType = ProgressRecordType.Completed }));
+    private sealed class PipelineReporter : IOperationReporter
+    {
+        private readonly AsyncCmdlet _cmdlet;
+
+        public PipelineReporter(AsyncCmdlet cmdlet) => _cmdlet = cmdlet;
+
+        public void Verbose(string message) => _cmdlet.OnPipelineThread(() => _cmdlet.WriteVerbose(SecretRedactor.Redact(message)));
+        public void Warning(string message) => _cmdlet.OnPipelineThread(() => _cmdlet.WriteWarning(SecretRedactor.Redact(message)));
+        public void Debug(string message) => _cmdlet.OnPipelineThread(() => _cmdlet.WriteDebug(SecretRedactor.Redact(message)));
+
+        public void Progress(string activity, string status, int percent = -1) => _cmdlet.OnPipelineThread(() =>
+            _cmdlet.WriteProgress(new ProgressRecord(_cmdlet.ActivityId(activity), activity, SecretRedactor.Redact(status)) { PercentComplete = percent }));
+
+        public void ProgressCompleted(string activity) => _cmdlet.OnPipelineThread(() =>
+            _cmdlet.WriteProgress(new ProgressRecord(_cmdlet.ActivityId(activity), activity, "Completed") { RecordType = ProgressRecordType.Completed }));
+    }
 
     private int ActivityId(string activity)
     {

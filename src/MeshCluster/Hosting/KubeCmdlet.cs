@@ -19,7 +19,7 @@ public abstract class KubeCmdlet : AsyncCmdlet
 
     /// <summary>Resolves -Context/-KubeConfig; a kubeconfig problem is a terminating error.</summary>
     private protected KubeConnection Connect(string? context = null) =>
-        KubeContextResolver.Resolve(ResolvedKubeConfig, context ?? Context, this);
+        KubeContextResolver.Resolve(ResolvedKubeConfig, context ?? Context, Reporter);
 
     /// <summary>-KubeConfig made absolute against PowerShell's current location, not the process's.</summary>
     private protected string? ResolvedKubeConfig { get; private set; }

@@ -15,6 +15,13 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
 
     public void OnImport() => Register();
 
+    // PowerShell reflects over the cmdlet types (and so resolves MeshCluster.Engine) before it calls
+    // OnImport; a module initializer runs as soon as the assembly loads, ahead of all of that.
+#pragma warning disable CA2255 // a library initializer is exactly what a binary module needs here
+    [System.Runtime.CompilerServices.ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void OnAssemblyLoad() => Register();
+
     internal static void Register()
     {
         if (Interlocked.Exchange(ref s_registered, 1) == 0)
