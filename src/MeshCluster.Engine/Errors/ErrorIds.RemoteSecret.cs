@@ -1,0 +1,27 @@
+namespace MeshCluster.Engine.Errors;
+
+/// <summary>Publish-IstioRemoteSecret.</summary>
+public static partial class ErrorIds
+{
+    public const string ServiceAccountNotFound = nameof(ServiceAccountNotFound);
+
+    /// <summary>Before 1.24: the service account lists no token secret.</summary>
+    public const string ServiceAccountTokenSecretMissing = nameof(ServiceAccountTokenSecretMissing);
+
+    /// <summary>Before 1.24: the service account lists several token secrets.</summary>
+    public const string ServiceAccountTokenSecretAmbiguous = nameof(ServiceAccountTokenSecretAmbiguous);
+
+    /// <summary>The token controller did not fill <c>token</c> and <c>ca.crt</c> in time.</summary>
+    public const string ServiceAccountTokenNotReady = nameof(ServiceAccountTokenNotReady);
+
+    /// <summary>A secret of the name we create exists but is no token of this service account.</summary>
+    public const string ServiceAccountTokenSecretConflict = nameof(ServiceAccountTokenSecretConflict);
+
+    /// <summary>The new kubeconfig cannot list pods in the remote cluster.</summary>
+    public const string RemoteSecretUnusable = nameof(RemoteSecretUnusable);
+
+    public const string RemoteSecretFileFailed = nameof(RemoteSecretFileFailed);
+
+    /// <summary>-Server is no absolute http(s) URL.</summary>
+    public const string RemoteServerInvalid = nameof(RemoteServerInvalid);
+}

@@ -1,0 +1,133 @@
+using System.Management.Automation;
+using System.Net;
+using k8s;
+using k8s.Models;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
+using MeshCluster.Engine.KubeConfig;
+
+namespace MeshCluster.Engine.RemoteSecret;
+
+/// <summary>
+/// The service account in the remote cluster whose token istiod uses, and (with -CreateServiceAccount)
+/// the reader ClusterRole and ClusterRoleBinding istioctl creates for it.
+/// </summary>
+public static class ReaderServiceAccount
+{
+    private static readonly string[] Read = { "get", "list", "watch" };
+
+    private static readonly string[] IstioGroups =
+    {
+        "config.istio.io", "security.istio.io", "networking.istio.io", "authentication.istio.io",
+        "rbac.istio.io", "telemetry.istio.io", "extensions.istio.io",
+    };
+
+    /// <summary>What istiod reads from a remote cluster (the Istio chart's reader-clusterrole.yaml, trimmed to the list).</summary>
+    public static IReadOnlyList<V1PolicyRule> ReaderRules { get; } = new[]
+    {
+        new V1PolicyRule { ApiGroups = IstioGroups, Resources = new[] { "*" }, Verbs = Read },
+        new V1PolicyRule
+        {
+            ApiGroups = new[] { "" },
+            Resources = new[] { "endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets", "configmaps" },
+            Verbs = Read,
+        },
+        new V1PolicyRule { ApiGroups = new[] { "discovery.k8s.io" }, Resources = new[] { "endpointslices" }, Verbs = Read },
+        new V1PolicyRule { ApiGroups = new[] { "apiextensions.k8s.io" }, Resources = new[] { "customresourcedefinitions" }, Verbs = Read },
+        new V1PolicyRule { ApiGroups = new[] { "apps" }, Resources = new[] { "replicasets" }, Verbs = Read },
+        new V1PolicyRule { ApiGroups = new[] { "authentication.k8s.io" }, Resources = new[] { "tokenreviews" }, Verbs = new[] { "create" } },
+        new V1PolicyRule { ApiGroups = new[] { "authorization.k8s.io" }, Resources = new[] { "subjectaccessreviews" }, Verbs = new[] { "create" } },
+    };
+
+    public static Task<V1ServiceAccount?> GetAsync(KubeConnection remote, string ns, string name, CancellationToken ct) =>
+        KubeApi.TryGetAsync(remote, $"reading ServiceAccount {ns}/{name}",
+            c => c.Client.CoreV1.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: c.Token), ct);
+
+    public static MeshClusterException NotFound(KubeConnection remote, string ns, string name) =>
+        new(ErrorIds.ServiceAccountNotFound, ErrorCategory.ObjectNotFound,
+            $"No ServiceAccount '{name}' in namespace '{ns}' of the remote context '{remote.ContextName}'.",
+            target: $"{ns}/{name}",
+            recommendedAction: "Add -CreateServiceAccount to create it with the reader ClusterRole and ClusterRoleBinding Istio needs, or pick an existing one with -ServiceAccount and -Namespace.");
+
+    /// <summary>Creates whatever is missing of namespace, service account, reader ClusterRole and binding; changes nothing that exists but a missing binding subject.</summary>
+    public static async Task<V1ServiceAccount> EnsureAsync(KubeConnection remote, string ns, string name, IOperationReporter reporter, CancellationToken ct)
+    {
+        var existingNs = await KubeApi.TryGetAsync(remote, $"reading Namespace {ns}",
+            c => c.Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        if (existingNs is null)
+        {
+            reporter.Verbose($"Creating Namespace '{ns}' in context '{remote.ContextName}'.");
+            await CreateOrExistingAsync(remote, $"creating Namespace {ns}",
+                c => c.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        }
+
+        var account = await GetAsync(remote, ns, name, ct).ConfigureAwait(false);
+        if (account is null)
+        {
+            reporter.Verbose($"Creating ServiceAccount {ns}/{name} in context '{remote.ContextName}'.");
+            account = await CreateOrExistingAsync(remote, $"creating ServiceAccount {ns}/{name}",
+                c => c.Client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns } }, ns, cancellationToken: c.Token), ct).ConfigureAwait(false)
+                ?? await GetAsync(remote, ns, name, ct).ConfigureAwait(false)
+                ?? throw NotFound(remote, ns, name);
+        }
+
+        await EnsureReaderRoleAsync(remote, ns, name, reporter, ct).ConfigureAwait(false);
+        return account;
+    }
+
+    private static async Task EnsureReaderRoleAsync(KubeConnection remote, string ns, string account, IOperationReporter reporter, CancellationToken ct)
+    {
+        var roleName = RemoteSecretNames.ReaderClusterRoleName(ns);
+        var role = await KubeApi.TryGetAsync(remote, $"reading ClusterRole {roleName}",
+            c => c.Client.RbacAuthorizationV1.ReadClusterRoleAsync(roleName, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        if (role is null)
+        {
+            // An existing role is left as it is: the Istio chart installs a wider one under the same name.
+            reporter.Verbose($"Creating ClusterRole {roleName} in context '{remote.ContextName}'.");
+            await CreateOrExistingAsync(remote, $"creating ClusterRole {roleName}",
+                c => c.Client.RbacAuthorizationV1.CreateClusterRoleAsync(new V1ClusterRole
+                {
+                    Metadata = new V1ObjectMeta { Name = roleName, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = RemoteSecretNames.FieldManager } },
+                    Rules = ReaderRules.ToList(),
+                }, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        }
+
+        var subject = new Rbacv1Subject { Kind = "ServiceAccount", Name = account, NamespaceProperty = ns };
+        var binding = await KubeApi.TryGetAsync(remote, $"reading ClusterRoleBinding {roleName}",
+            c => c.Client.RbacAuthorizationV1.ReadClusterRoleBindingAsync(roleName, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        if (binding is null)
+        {
+            reporter.Verbose($"Creating ClusterRoleBinding {roleName} for ServiceAccount {ns}/{account} in context '{remote.ContextName}'.");
+            await CreateOrExistingAsync(remote, $"creating ClusterRoleBinding {roleName}",
+                c => c.Client.RbacAuthorizationV1.CreateClusterRoleBindingAsync(new V1ClusterRoleBinding
+                {
+                    Metadata = new V1ObjectMeta { Name = roleName, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = RemoteSecretNames.FieldManager } },
+                    RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = roleName },
+                    Subjects = new List<Rbacv1Subject> { subject },
+                }, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (binding.Subjects?.Any(s => s.Kind == "ServiceAccount" && s.Name == account && s.NamespaceProperty == ns) == true) return;
+
+        // The binding exists for another account (a non-default -ServiceAccount): add ours, keep the others.
+        reporter.Verbose($"Adding ServiceAccount {ns}/{account} to ClusterRoleBinding {roleName} in context '{remote.ContextName}'.");
+        binding.Subjects = (binding.Subjects ?? new List<Rbacv1Subject>()).Append(subject).ToList();
+        await KubeApi.CallAsync(remote, $"updating ClusterRoleBinding {roleName}",
+            c => c.Client.RbacAuthorizationV1.ReplaceClusterRoleBindingAsync(binding, roleName, cancellationToken: c.Token), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates; a 409 (made meanwhile by someone else) counts as done and gives null.</summary>
+    private static async Task<T?> CreateOrExistingAsync<T>(KubeConnection remote, string what, Func<IKubernetesCall, Task<T>> create, CancellationToken ct)
+        where T : class
+    {
+        try
+        {
+            return await KubeApi.CallAsync(remote, what, create, ct).ConfigureAwait(false);
+        }
+        catch (MeshClusterException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Management.Automation;
+using System.Text;
+using k8s;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
+using MeshCluster.Engine.KubeConfig;
+
+namespace MeshCluster.Engine.RemoteSecret;
+
+/// <summary>
+/// Proves a remote-secret kubeconfig works before it is published: a client built from the very
+/// text (in memory) lists pods cluster-wide, the first thing istiod does with it.
+/// </summary>
+public static class RemoteAccessVerifier
+{
+    public static async Task VerifyAsync(string kubeConfig, string clusterName, string serviceAccount, IOperationReporter reporter, CancellationToken ct)
+    {
+        KubernetesClientConfiguration configuration;
+        try
+        {
+            using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kubeConfig));
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(stream);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw Unusable(clusterName, serviceAccount, $"the kubeconfig cannot be loaded ({ex.GetType().Name})");
+        }
+
+        using var client = new Kubernetes(configuration);
+        var connection = new KubeConnection(client, configuration, clusterName, clusterName, configuration.Host,
+            null, configuration.SkipTlsVerify, Array.Empty<string>());
+        reporter.Verbose($"Checking the new kubeconfig: listing pods in all namespaces at {configuration.Host} as ServiceAccount '{serviceAccount}'.");
+        try
+        {
+            await KubeApi.CallAsync(connection, "listing pods in all namespaces with the remote secret's token",
+                c => c.Client.CoreV1.ListPodForAllNamespacesAsync(limit: 1, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        }
+        catch (MeshClusterException ex)
+        {
+            var reason = ex.ErrorId switch
+            {
+                ErrorIds.KubeApiForbidden => "the service account may not list pods cluster-wide (no ClusterRoleBinding to a reader role?)",
+                ErrorIds.KubeApiUnauthorized => "the API server rejects the token",
+                ErrorIds.KubeApiUnreachable => "the API server cannot be reached from here",
+                _ => "the API server refused the request",
+            };
+            throw Unusable(clusterName, serviceAccount, $"{reason}: {ex.Message}", ex);
+        }
+    }
+
+    private static MeshClusterException Unusable(string clusterName, string serviceAccount, string reason, Exception? inner = null) =>
+        new(ErrorIds.RemoteSecretUnusable, ErrorCategory.PermissionDenied,
+            $"The remote secret for cluster '{clusterName}' would not work, so nothing was written: {reason}",
+            target: clusterName, inner: inner,
+            recommendedAction: $"Give ServiceAccount '{serviceAccount}' Istio's reader role (-CreateServiceAccount creates both for a new account), " +
+                               "check -Server, or use -SkipVerify when only the primary's istiod can reach the server.");
+}

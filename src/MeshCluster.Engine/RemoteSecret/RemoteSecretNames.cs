@@ -1,0 +1,58 @@
+using System.Management.Automation;
+using System.Net;
+using System.Text.RegularExpressions;
+using MeshCluster.Engine.Errors;
+
+namespace MeshCluster.Engine.RemoteSecret;
+
+/// <summary>The names and markers istioctl create-remote-secret uses; istiod selects remote secrets by them.</summary>
+public static partial class RemoteSecretNames
+{
+    public const string SecretPrefix = "istio-remote-secret-";
+    public const string MultiClusterLabel = "istio/multiCluster";
+    public const string ClusterAnnotation = "networking.istio.io/cluster";
+    public const string DefaultServiceAccount = "istio-reader-service-account";
+    public const string DefaultNamespace = "istio-system";
+    public const string ServiceAccountNameAnnotation = "kubernetes.io/service-account.name";
+    public const string ServiceAccountTokenType = "kubernetes.io/service-account-token";
+    public const string FieldManager = "meshcluster";
+
+    public static string SecretName(string clusterName) => SecretPrefix + clusterName;
+
+    /// <summary>The token secret istioctl creates from Kubernetes 1.24 on.</summary>
+    public static string TokenSecretName(string serviceAccount) => serviceAccount + "-istio-remote-secret-token";
+
+    /// <summary>istioctl's (and the Istio chart's) reader ClusterRole and ClusterRoleBinding name.</summary>
+    public static string ReaderClusterRoleName(string @namespace) => "istio-reader-clusterrole-" + @namespace;
+
+    /// <summary>The name the pre-1.24 token controller gives the secrets it makes: &lt;sa&gt;-token-&lt;5 random characters&gt;.</summary>
+    public static bool IsGeneratedTokenSecretName(string? secretName, string serviceAccount) =>
+        secretName is not null && secretName.Length == serviceAccount.Length + 12 &&
+        secretName.StartsWith(serviceAccount + "-token-", StringComparison.Ordinal) &&
+        secretName.AsSpan(serviceAccount.Length + 7).IndexOfAnyExcept("bcdfghjklmnpqrstvwxz2456789") < 0;
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex Dns1123Label();
+
+    public static bool IsDns1123Label(string? value) =>
+        !string.IsNullOrEmpty(value) && value.Length <= 63 && Dns1123Label().IsMatch(value);
+
+    /// <summary>The cluster name becomes part of a Secret name and a data key: istioctl requires a DNS-1123 label.</summary>
+    public static void ValidateClusterName(string? name)
+    {
+        if (IsDns1123Label(name)) return;
+        throw new MeshClusterException(ErrorIds.ClusterNameInvalid, ErrorCategory.InvalidArgument,
+            $"The cluster name '{name}' is not a DNS-1123 label: at most 63 characters, lower-case letters, digits and '-', starting and ending with a letter or digit.",
+            target: name);
+    }
+
+    /// <summary>True when the URL's host is a loopback name or address, which the primary's istiod cannot reach.</summary>
+    public static bool IsLoopbackServer(string? server)
+    {
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri)) return false;
+        var host = uri.Host.Trim('[', ']');
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ||
+            host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        return IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
+    }
+}

@@ -1,0 +1,159 @@
+using System.Management.Automation;
+using System.Text;
+using k8s;
+using k8s.Models;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
+using MeshCluster.Engine.KubeConfig;
+
+namespace MeshCluster.Engine.RemoteSecret;
+
+/// <summary>What Publish-IstioRemoteSecret was asked to do.</summary>
+public sealed record RemoteSecretRequest(
+    string ClusterName,
+    string Namespace,
+    string ServiceAccount,
+    string? Server = null,
+    string? TlsServerName = null,
+    bool CreateServiceAccount = false,
+    bool SkipVerify = false,
+    string? OutFile = null,
+    TokenSecretMode TokenMode = TokenSecretMode.Auto)
+{
+    /// <summary>How long the token controller gets to fill a token secret (istioctl: 5 × 1 s; a busy controller needs more).</summary>
+    public TimeSpan TokenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+public enum RemoteSecretOutcome
+{
+    Created,
+    Updated,
+    Unchanged,
+    WrittenToFile,
+}
+
+/// <summary>What was published. Holds no credential.</summary>
+public sealed record RemoteSecretResult(
+    RemoteSecretOutcome Action,
+    string SecretName,
+    string Namespace,
+    string ClusterName,
+    string Server,
+    string RemoteContext,
+    string? PrimaryContext,
+    string ServiceAccount,
+    string TokenSecretName,
+    string? ResourceVersion,
+    string? Path);
+
+/// <summary>
+/// Seed step 5, <c>istioctl x create-remote-secret --context=CTX_2 --name=CLUSTER_2 | kubectl apply -f - --context=CTX_1</c>:
+/// the remote's reader token, as a kubeconfig in a labelled Secret of the primary (or a YAML file).
+/// </summary>
+public static class RemoteSecretPublisher
+{
+    public const string Activity = "Publishing the Istio remote secret";
+
+    /// <param name="primary">Where the Secret goes; null only with an OutFile.</param>
+    /// <param name="shouldProcess">Asked once, before the first change anywhere: (target, action).</param>
+    /// <returns>Null when <paramref name="shouldProcess"/> declined.</returns>
+    public static async Task<RemoteSecretResult?> PublishAsync(KubeConnection remote, KubeConnection? primary, RemoteSecretRequest request,
+        Func<string, string, Task<bool>> shouldProcess, IOperationReporter reporter, CancellationToken ct)
+    {
+        // Every argument check comes before the first request, so a bad one changes nothing.
+        RemoteSecretNames.ValidateClusterName(request.ClusterName);
+        var server = request.Server ?? remote.Server;
+        ValidateServer(server, request.Server is not null);
+        if (request.OutFile is null && primary is null) throw new ArgumentNullException(nameof(primary));
+
+        var ns = request.Namespace;
+        var secretName = RemoteSecretNames.SecretName(request.ClusterName);
+        if (RemoteSecretNames.IsLoopbackServer(server))
+        {
+            reporter.Warning($"The server {server} of cluster '{request.ClusterName}' is a loopback address: istiod in the primary cluster cannot reach it there. " +
+                             "Pass -Server with an address of the remote API server that the primary's pods can reach.");
+        }
+
+        try
+        {
+            reporter.Progress(Activity, $"Service account {ns}/{request.ServiceAccount} in '{remote.ContextName}'", 10);
+            var account = await ReaderServiceAccount.GetAsync(remote, ns, request.ServiceAccount, ct).ConfigureAwait(false);
+            if (account is null && !request.CreateServiceAccount) throw ReaderServiceAccount.NotFound(remote, ns, request.ServiceAccount);
+
+            var target = request.OutFile is { } file
+                ? $"File {file}"
+                : $"Secret {ns}/{secretName} in context '{primary!.ContextName}'";
+            var action = $"Publish the credentials of ServiceAccount {ns}/{request.ServiceAccount} of context '{remote.ContextName}' as remote cluster '{request.ClusterName}'" +
+                         (account is null ? " (creating the service account and its reader role)" : string.Empty);
+            if (!await shouldProcess(target, action).ConfigureAwait(false)) return null;
+
+            if (request.CreateServiceAccount)
+            {
+                account = await ReaderServiceAccount.EnsureAsync(remote, ns, request.ServiceAccount, reporter, ct).ConfigureAwait(false);
+            }
+
+            reporter.Progress(Activity, $"Token of {ns}/{request.ServiceAccount} in '{remote.ContextName}'", 30);
+            var token = await ServiceAccountTokenSource.GetAsync(remote, account!, request.TokenMode, request.TokenTimeout, reporter, ct).ConfigureAwait(false);
+            reporter.Verbose($"Using the token and CA of Secret {ns}/{token.SecretName} in context '{remote.ContextName}'.");
+
+            var kubeConfig = RemoteKubeConfig.Build(new RemoteKubeConfigSpec(request.ClusterName, server, token.CertificateAuthority, token.Token, request.TlsServerName));
+            if (request.SkipVerify)
+            {
+                reporter.Verbose("Skipping the check of the new kubeconfig (-SkipVerify).");
+            }
+            else
+            {
+                reporter.Progress(Activity, $"Checking the new kubeconfig against {server}", 60);
+                await RemoteAccessVerifier.VerifyAsync(kubeConfig, request.ClusterName, request.ServiceAccount, reporter, ct).ConfigureAwait(false);
+            }
+
+            var desired = RemoteSecretManifest.Desired(request.ClusterName, ns, kubeConfig);
+            if (request.OutFile is { } path)
+            {
+                reporter.Progress(Activity, $"Writing {path}", 80);
+                RemoteSecretFile.Write(path, RemoteSecretManifest.ToYaml(desired));
+                reporter.Verbose($"Wrote Secret {ns}/{secretName} as YAML to {path}.");
+                return Result(RemoteSecretOutcome.WrittenToFile, null, path);
+            }
+
+            reporter.Progress(Activity, $"Applying Secret {ns}/{secretName} in '{primary!.ContextName}'", 80);
+            var (outcome, resourceVersion) = await ApplyAsync(primary, desired, reporter, ct).ConfigureAwait(false);
+            return Result(outcome, resourceVersion, null);
+
+            RemoteSecretResult Result(RemoteSecretOutcome outcome, string? resourceVersion, string? writtenPath) =>
+                new(outcome, secretName, ns, request.ClusterName, server, remote.ContextName, primary?.ContextName, request.ServiceAccount,
+                    token.SecretName, resourceVersion, writtenPath);
+        }
+        finally
+        {
+            reporter.ProgressCompleted(Activity);
+        }
+    }
+
+    /// <summary>Server-side apply, skipped when the Secret already says the same (so its resourceVersion stays).</summary>
+    private static async Task<(RemoteSecretOutcome, string?)> ApplyAsync(KubeConnection primary, V1Secret desired, IOperationReporter reporter, CancellationToken ct)
+    {
+        var ns = desired.Metadata.NamespaceProperty;
+        var name = desired.Metadata.Name;
+        var existing = await KubeApi.TryGetAsync(primary, $"reading Secret {ns}/{name}",
+            c => c.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        if (RemoteSecretManifest.IsSatisfiedBy(desired, existing))
+        {
+            reporter.Verbose($"Secret {ns}/{name} in context '{primary.ContextName}' is already up to date.");
+            return (RemoteSecretOutcome.Unchanged, existing!.Metadata.ResourceVersion);
+        }
+
+        reporter.Verbose($"{(existing is null ? "Creating" : "Updating")} Secret {ns}/{name} in context '{primary.ContextName}' (server-side apply as '{RemoteSecretNames.FieldManager}').");
+        var applied = await KubeApi.CallAsync(primary, $"applying Secret {ns}/{name}",
+            c => c.Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch(desired, V1Patch.PatchType.ApplyPatch), name, ns,
+                fieldManager: RemoteSecretNames.FieldManager, force: true, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        return (existing is null ? RemoteSecretOutcome.Created : RemoteSecretOutcome.Updated, applied.Metadata?.ResourceVersion);
+    }
+
+    private static void ValidateServer(string server, bool given)
+    {
+        if (Uri.TryCreate(server, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && !string.IsNullOrEmpty(uri.Host)) return;
+        throw new MeshClusterException(ErrorIds.RemoteServerInvalid, ErrorCategory.InvalidArgument,
+            $"{(given ? "-Server" : "The remote context's server")} '{server}' is not an absolute https URL.", target: server);
+    }
+}

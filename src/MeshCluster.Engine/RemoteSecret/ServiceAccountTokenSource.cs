@@ -1,0 +1,223 @@
+using System.Management.Automation;
+using System.Net;
+using System.Text;
+using k8s;
+using k8s.Models;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
+using MeshCluster.Engine.KubeConfig;
+
+namespace MeshCluster.Engine.RemoteSecret;
+
+/// <summary>How the service account's long-lived token is found.</summary>
+public enum TokenSecretMode
+{
+    /// <summary>By server version: before 1.24 <see cref="Listed"/>, else <see cref="Created"/>.</summary>
+    Auto,
+
+    /// <summary>The one token secret the service account lists in <c>secrets</c> (Kubernetes before 1.24).</summary>
+    Listed,
+
+    /// <summary>A token secret of our own, <c>&lt;sa&gt;-istio-remote-secret-token</c>, created if missing (Kubernetes 1.24 on).</summary>
+    Created,
+}
+
+/// <summary>A service-account token and the cluster CA that came with it. <see cref="ToString"/> leaves the token out.</summary>
+public sealed class ServiceAccountToken
+{
+    internal ServiceAccountToken(string secretName, string token, byte[] certificateAuthority, bool createdSecret, TokenSecretMode mode)
+    {
+        SecretName = secretName;
+        Token = token;
+        CertificateAuthority = certificateAuthority;
+        CreatedSecret = createdSecret;
+        Mode = mode;
+    }
+
+    public string SecretName { get; }
+    internal string Token { get; }
+    public byte[] CertificateAuthority { get; }
+    public bool CreatedSecret { get; }
+    public TokenSecretMode Mode { get; }
+    public override string ToString() => SecretName;
+}
+
+/// <summary>
+/// istioctl's getServiceAccountSecret: the token secret of a service account, waiting (by watch,
+/// bounded) for the token controller to fill <c>token</c> and <c>ca.crt</c>.
+/// </summary>
+public static class ServiceAccountTokenSource
+{
+    public static async Task<ServiceAccountToken> GetAsync(KubeConnection remote, V1ServiceAccount account, TokenSecretMode mode,
+        TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
+    {
+        if (mode == TokenSecretMode.Auto)
+        {
+            var info = await KubeApi.CallAsync(remote, "reading the server version", c => c.Client.Version.GetCodeAsync(c.Token), ct).ConfigureAwait(false);
+            var version = KubeServerVersion.Parse(info.Major, info.Minor);
+            mode = version is { MakesTokenSecrets: true } ? TokenSecretMode.Listed : TokenSecretMode.Created;
+            reporter.Verbose($"The remote API server is Kubernetes {version?.ToString() ?? $"'{info.Major}.{info.Minor}' (unrecognised)"}: " +
+                             (mode == TokenSecretMode.Listed ? "using the token secret the service account lists." : $"using token secret {RemoteSecretNames.TokenSecretName(Name(account))}, created if missing."));
+        }
+
+        var ns = account.Metadata.NamespaceProperty;
+        var (secretName, created) = mode == TokenSecretMode.Listed
+            ? (await ListedSecretAsync(remote, account, timeout, reporter, ct).ConfigureAwait(false), false)
+            : await OwnSecretAsync(remote, account, reporter, ct).ConfigureAwait(false);
+
+        var secret = await WaitFilledAsync(remote, ns, secretName, timeout, reporter, ct).ConfigureAwait(false);
+        var token = Encoding.UTF8.GetString(secret.Data["token"]);
+        SecretRedactor.Register(token);
+        reporter.Debug($"Token secret {ns}/{secretName}: token of {secret.Data["token"].Length} bytes, ca.crt of {secret.Data["ca.crt"].Length} bytes.");
+        return new ServiceAccountToken(secretName, token, secret.Data["ca.crt"], created, mode);
+    }
+
+    /// <summary>True when both keys istiod needs are there; registers the token as soon as it is seen.</summary>
+    public static bool IsFilled(V1Secret? secret)
+    {
+        if (secret?.Data is null) return false;
+        if (secret.Data.TryGetValue("token", out var token) && token.Length > 0)
+        {
+            SecretRedactor.Register(Encoding.UTF8.GetString(token));
+            SecretRedactor.Register(Convert.ToBase64String(token));
+        }
+
+        return secret.Data.TryGetValue("token", out var t) && t.Length > 0 && secret.Data.TryGetValue("ca.crt", out var ca) && ca.Length > 0;
+    }
+
+    private static string Name(V1ServiceAccount account) => account.Metadata.Name;
+
+    private static async Task<string> ListedSecretAsync(KubeConnection remote, V1ServiceAccount account, TimeSpan timeout,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var ns = account.Metadata.NamespaceProperty;
+        var name = Name(account);
+        var listed = account.Secrets?.Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).ToList() ?? new List<string>();
+        if (listed.Count == 0)
+        {
+            // A service account made a moment ago gets its token secret from the token controller shortly after.
+            reporter.Verbose($"ServiceAccount {ns}/{name} lists no token secret yet; waiting up to {timeout.TotalSeconds:0} s for the token controller.");
+            var field = $"metadata.name={name}";
+            var (done, state) = await ListWatch.UntilAsync<V1ServiceAccount, V1ServiceAccountList, V1ServiceAccount?>(
+                remote, $"watching ServiceAccount {ns}/{name}",
+                (client, token) => client.CoreV1.ListNamespacedServiceAccountAsync(ns, fieldSelector: field, cancellationToken: token),
+                (client, rv, seconds, token) => client.CoreV1.ListNamespacedServiceAccountWithHttpMessagesAsync(ns, fieldSelector: field,
+                    resourceVersion: rv, timeoutSeconds: seconds, watch: true, allowWatchBookmarks: true, cancellationToken: token),
+                accounts =>
+                {
+                    var sa = accounts.FirstOrDefault();
+                    return (sa?.Secrets?.Any(s => !string.IsNullOrEmpty(s.Name)) == true, sa);
+                },
+                timeout, reporter, ct).ConfigureAwait(false);
+            listed = done ? state!.Secrets.Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).ToList() : listed;
+        }
+
+        return listed.Count switch
+        {
+            0 => throw new MeshClusterException(ErrorIds.ServiceAccountTokenSecretMissing, ErrorCategory.ObjectNotFound,
+                $"ServiceAccount {ns}/{name} in context '{remote.ContextName}' lists no token secret.",
+                target: $"{ns}/{name}",
+                recommendedAction: "Kubernetes 1.24 and later make no token secret on their own; -ForceTokenSecret creates one."),
+            1 => listed[0],
+            _ => throw new MeshClusterException(ErrorIds.ServiceAccountTokenSecretAmbiguous, ErrorCategory.InvalidData,
+                $"ServiceAccount {ns}/{name} in context '{remote.ContextName}' lists {listed.Count} secrets ({string.Join(", ", listed)}); which one holds the token istiod should use is unclear.",
+                target: $"{ns}/{name}",
+                recommendedAction: "Leave one secret in the service account's 'secrets', or use -ForceTokenSecret to use a token secret of this module's own."),
+        };
+    }
+
+    private static async Task<(string Name, bool Created)> OwnSecretAsync(KubeConnection remote, V1ServiceAccount account,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var ns = account.Metadata.NamespaceProperty;
+        var sa = Name(account);
+        var own = RemoteSecretNames.TokenSecretName(sa);
+        var existing = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{own}",
+            c => c.Client.CoreV1.ReadNamespacedSecretAsync(own, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            if (!IsTokenOf(existing, sa))
+            {
+                throw new MeshClusterException(ErrorIds.ServiceAccountTokenSecretConflict, ErrorCategory.ResourceExists,
+                    $"Secret {ns}/{own} in context '{remote.ContextName}' exists but is no {RemoteSecretNames.ServiceAccountTokenType} of ServiceAccount '{sa}'.",
+                    target: $"{ns}/{own}");
+            }
+
+            reporter.Verbose($"Reusing token secret {ns}/{own}.");
+            return (own, false);
+        }
+
+        // Reuse a token secret someone made for this account by hand. Those Kubernetes generated
+        // before 1.24 (listed in the account's secrets, or named <sa>-token-xxxxx while the controller
+        // has yet to list them) are skipped: 1.29 on invalidates and removes them.
+        var generated = new HashSet<string>(account.Secrets?.Select(s => s.Name) ?? Enumerable.Empty<string>(), StringComparer.Ordinal);
+        var tokens = await KubeApi.CallAsync(remote, $"listing token secrets in namespace {ns}",
+            c => c.Client.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: "type=" + RemoteSecretNames.ServiceAccountTokenType, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        var manual = tokens.Items
+            .Where(s => IsTokenOf(s, sa) && !generated.Contains(s.Metadata.Name) && !RemoteSecretNames.IsGeneratedTokenSecretName(s.Metadata.Name, sa))
+            .OrderBy(s => s.Metadata.CreationTimestamp ?? DateTime.MaxValue).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
+            .FirstOrDefault();
+        if (manual is not null)
+        {
+            reporter.Verbose($"Reusing token secret {ns}/{manual.Metadata.Name}, annotated for ServiceAccount '{sa}'.");
+            return (manual.Metadata.Name, false);
+        }
+
+        reporter.Verbose($"Creating token secret {ns}/{own} for ServiceAccount '{sa}' in context '{remote.ContextName}'.");
+        try
+        {
+            await KubeApi.CallAsync(remote, $"creating Secret {ns}/{own}",
+                c => c.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+                {
+                    Metadata = new V1ObjectMeta
+                    {
+                        Name = own,
+                        NamespaceProperty = ns,
+                        Annotations = new Dictionary<string, string> { [RemoteSecretNames.ServiceAccountNameAnnotation] = sa },
+                    },
+                    Type = RemoteSecretNames.ServiceAccountTokenType,
+                }, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            return (own, true);
+        }
+        catch (MeshClusterException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
+        {
+            return (own, false); // another run made it meanwhile
+        }
+    }
+
+    private static bool IsTokenOf(V1Secret secret, string account) =>
+        secret.Type == RemoteSecretNames.ServiceAccountTokenType &&
+        secret.Metadata?.Annotations?.TryGetValue(RemoteSecretNames.ServiceAccountNameAnnotation, out var a) == true && a == account;
+
+    private static async Task<V1Secret> WaitFilledAsync(KubeConnection remote, string ns, string name, TimeSpan timeout,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var field = $"metadata.name={name}";
+        var (done, state) = await ListWatch.UntilAsync<V1Secret, V1SecretList, V1Secret?>(
+            remote, $"watching Secret {ns}/{name}",
+            (client, token) => client.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: field, cancellationToken: token),
+            (client, rv, seconds, token) => client.CoreV1.ListNamespacedSecretWithHttpMessagesAsync(ns, fieldSelector: field,
+                resourceVersion: rv, timeoutSeconds: seconds, watch: true, allowWatchBookmarks: true, cancellationToken: token),
+            secrets =>
+            {
+                // It existed a moment ago: gone means the token controller removed it (its account
+                // does not match), and no wait brings it back.
+                var secret = secrets.FirstOrDefault() ?? throw new MeshClusterException(ErrorIds.ServiceAccountTokenNotReady, ErrorCategory.ResourceUnavailable,
+                    $"Token secret {ns}/{name} in context '{remote.ContextName}' was deleted before the token controller filled it (a token secret whose service account or its uid does not match is removed).",
+                    target: $"{ns}/{name}");
+                return (IsFilled(secret), secret);
+            },
+            timeout, reporter, ct).ConfigureAwait(false);
+
+        if (done && state is not null) return state;
+
+        var missing = state is null
+            ? "the secret does not exist"
+            : string.Join(" and ", new[] { "token", "ca.crt" }.Where(k => state.Data is null || !state.Data.TryGetValue(k, out var v) || v.Length == 0)
+                .Select(k => $"no \"{k}\" data"));
+        throw new MeshClusterException(ErrorIds.ServiceAccountTokenNotReady, ErrorCategory.OperationTimeout,
+            $"Token secret {ns}/{name} in context '{remote.ContextName}' was not filled by the token controller within {timeout.TotalSeconds:0} s: {missing}.",
+            target: $"{ns}/{name}",
+            recommendedAction: "Check that kube-controller-manager runs its serviceaccount-token controller, and that the secret's annotation names an existing ServiceAccount.");
+    }
+}

@@ -1,0 +1,86 @@
+using System.Management.Automation;
+using MeshCluster.Engine.RemoteSecret;
+using MeshCluster.Hosting;
+
+namespace MeshCluster.Commands;
+
+/// <summary>
+/// Seed step 5: <c>istioctl x create-remote-secret --context=CTX_2 --name=CLUSTER_2 | kubectl apply -f - --context=CTX_1</c>.
+/// -Context is the remote cluster (whose token is published); -PrimaryContext receives the Secret.
+/// </summary>
+[Cmdlet(VerbsData.Publish, "IstioRemoteSecret", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ApplySet)]
+[OutputType(typeof(IstioRemoteSecret))]
+public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
+{
+    private const string ApplySet = "Apply";
+    private const string FileSet = "File";
+
+    /// <summary>The remote cluster's name in the mesh: a DNS-1123 label.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("ClusterName")]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = null!;
+
+    /// <summary>The primary cluster's context, where the Secret is written.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ApplySet)]
+    [Parameter(ParameterSetName = FileSet)]
+    [ArgumentCompleter(typeof(KubeContextCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? PrimaryContext { get; set; }
+
+    /// <summary>The API server URL istiod should use; default: the remote context's server.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Server { get; set; }
+
+    /// <summary>tls-server-name in the kubeconfig: the name to verify the server's certificate against.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsServerName { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string ServiceAccount { get; set; } = RemoteSecretNames.DefaultServiceAccount;
+
+    /// <summary>The service account's namespace in the remote and the Secret's namespace in the primary.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Namespace { get; set; } = RemoteSecretNames.DefaultNamespace;
+
+    [Parameter]
+    public SwitchParameter CreateServiceAccount { get; set; }
+
+    [Parameter]
+    public SwitchParameter SkipVerify { get; set; }
+
+    /// <summary>Write the Secret as YAML to this file (mode 0600) instead of applying it.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = FileSet)]
+    [ValidateNotNullOrEmpty]
+    public string? OutFile { get; set; }
+
+    /// <summary>Use a token secret of our own (<c>&lt;sa&gt;-istio-remote-secret-token</c>) even where Kubernetes lists one (before 1.24).</summary>
+    [Parameter(DontShow = true)]
+    public SwitchParameter ForceTokenSecret { get; set; }
+
+    private string? _outFilePath;
+
+    protected override void BeginOnPipelineThread()
+    {
+        base.BeginOnPipelineThread();
+        _outFilePath = OutFile is null ? null : GetUnresolvedProviderPathFromPSPath(OutFile);
+    }
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var request = new RemoteSecretRequest(Name, Namespace, ServiceAccount, Server, TlsServerName, CreateServiceAccount, SkipVerify,
+            _outFilePath, ForceTokenSecret ? TokenSecretMode.Created : TokenSecretMode.Auto);
+        // Check the name before connecting anywhere: a bad one must change nothing.
+        RemoteSecretNames.ValidateClusterName(Name);
+        var remote = Connect();
+        var primary = PrimaryContext is null ? null : Connect(PrimaryContext);
+        var result = await RemoteSecretPublisher.PublishAsync(remote, primary, request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
+        if (result is null) return;
+        Emit(new IstioRemoteSecret((RemoteSecretAction)(int)result.Action, result.SecretName, result.Namespace, result.ClusterName, result.Server,
+            result.RemoteContext, result.PrimaryContext, result.ServiceAccount, result.TokenSecretName, result.ResourceVersion, result.Path));
+    }
+}

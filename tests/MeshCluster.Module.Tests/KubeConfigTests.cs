@@ -1,0 +1,180 @@
+using System.Management.Automation;
+using k8s;
+
+namespace MeshCluster.Module.Tests;
+
+/// <summary>
+/// The shared -Context/-KubeConfig resolver as cmdlets use it, against the real API servers:
+/// authentication kinds, TLS verification, merged files. Each test writes its own kubeconfig.
+/// A namespace that does not exist gives IngressGatewayNotFound: proof that the request was
+/// authenticated and authorized (401/403 and TLS failures give other ids).
+/// </summary>
+public sealed class KubeConfigTests : IDisposable
+{
+    private readonly ClustersFixture _fixture;
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "meshcluster-kc-" + Guid.NewGuid().ToString("N"));
+    private readonly string _adminToken;
+
+    public KubeConfigTests(ClustersFixture fixture)
+    {
+        _fixture = fixture;
+        Directory.CreateDirectory(_dir);
+        var config = KubernetesClientConfiguration.LoadKubeConfig(fixture.KubeConfigPath);
+        _adminToken = config.Users.Single(u => u.Name == config.Contexts.Single(c => c.Name == "cluster1").ContextDetails.User).UserCredentials.Token;
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string name, string user, string? cluster = null)
+    {
+        var c1 = _fixture.Clusters.Cluster1;
+        cluster ??= $"server: {c1.Server}\n    certificate-authority: {c1.CaFile}";
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, $"""
+            apiVersion: v1
+            kind: Config
+            current-context: {name}
+            clusters:
+            - name: {name}
+              cluster:
+                {cluster}
+            users:
+            - name: {name}
+              user:
+            {user}
+            contexts:
+            - name: {name}
+              context: {"{"}cluster: {name}, user: {name}{"}"}
+            """);
+        return path;
+    }
+
+    private PowerShellResult Probe(string kubeConfig, string? context = null)
+    {
+        using var ps = PowerShellSession.Start();
+        // $DebugPreference rather than -Debug: -Debug also turns warnings into prompts, and this host has no UI.
+        return ps.Invoke("$DebugPreference = 'Continue'; Get-IstioDiscoveryAddress -KubeConfig $args[0] -Namespace no-such-namespace-x1 -Verbose", kubeConfig);
+    }
+
+    [Fact]
+    public void Exec_credential_plugin_authenticates_and_its_token_never_shows()
+    {
+        var plugin = Path.Combine(_dir, "get-token.sh");
+        File.WriteAllText(plugin, "#!/bin/sh\nprintf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\"}}\\n' \"$MC_TOKEN\"\n");
+        File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = Write("exec", $"""
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1beta1
+                  command: {plugin}
+                  env: [{"{"}name: MC_TOKEN, value: {_adminToken}{"}"}]
+            """);
+
+        var result = Probe(path);
+
+        Assert.StartsWith("IngressGatewayNotFound,", result.FirstError!.FullyQualifiedErrorId);
+        Assert.DoesNotContain(_adminToken, result.EverythingAsText());
+    }
+
+    [Fact]
+    public void Token_auth_works_and_a_wrong_token_is_KubeApiUnauthorized()
+    {
+        Assert.StartsWith("IngressGatewayNotFound,", Probe(Write("tok", $"    token: {_adminToken}")).FirstError!.FullyQualifiedErrorId);
+
+        var wrong = "not-the-token-" + Guid.NewGuid().ToString("N");
+        var result = Probe(Write("badtok", $"    token: {wrong}"));
+        var error = result.FirstError!;
+        Assert.StartsWith("KubeApiUnauthorized,", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
+        Assert.Equal("badtok", error.TargetObject);
+        Assert.DoesNotContain(wrong, result.EverythingAsText());
+    }
+
+    [Fact]
+    public void Tls_is_verified_against_the_kubeconfig_CA()
+    {
+        // cluster2's CA did not sign cluster1's serving certificate.
+        var c1 = _fixture.Clusters.Cluster1;
+        var path = Write("wrongca", $"    token: {_adminToken}", $"server: {c1.Server}\n    certificate-authority: {_fixture.Clusters.Cluster2.CaFile}");
+
+        var error = Probe(path).FirstError!;
+
+        Assert.StartsWith("KubeApiUnreachable,", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
+        Assert.Contains("TLS", error.Exception.Message);
+    }
+
+    [Fact]
+    public void Insecure_skip_tls_verify_warns_and_works()
+    {
+        var c1 = _fixture.Clusters.Cluster1;
+        var result = Probe(Write("insecure", $"    token: {_adminToken}", $"server: {c1.Server}\n    insecure-skip-tls-verify: true"));
+
+        Assert.StartsWith("IngressGatewayNotFound,", result.FirstError!.FullyQualifiedErrorId);
+        Assert.Contains(result.Warnings, w => w.Contains("insecure-skip-tls-verify") && w.Contains("insecure"));
+    }
+
+    [Fact]
+    public void Several_files_merge_and_contexts_from_each_resolve()
+    {
+        var a = Write("first-file", $"    token: {_adminToken}");
+        var b = Path.Combine(_dir, "second-file");
+        File.Copy(_fixture.KubeConfigPath, b);
+        using var ps = PowerShellSession.Start();
+
+        var result = ps.Invoke("""
+            $list = $args[0] + [IO.Path]::PathSeparator + $args[1]
+            'first-file', 'cluster2' | ForEach-Object { [pscustomobject]@{ Context = $_ } } |
+                Get-IstioDiscoveryAddress -KubeConfig $list -Namespace no-such-namespace-x2
+            """, a, b);
+
+        Assert.Equal(2, result.Errors.Count);
+        Assert.All(result.Errors, e => Assert.StartsWith("IngressGatewayNotFound,", e.FullyQualifiedErrorId));
+        Assert.Contains("'first-file'", result.Errors[0].Exception.Message);
+        Assert.Contains("'cluster2'", result.Errors[1].Exception.Message);
+    }
+
+    [Fact]
+    public void Kubeconfig_errors_are_terminating_with_stable_ids()
+    {
+        using var ps = PowerShellSession.Start();
+        // try/catch catches a terminating error without -ErrorAction Stop; a non-terminating one would pass it by.
+        const string Script = "$more = @{}; if ($args[1]) { $more.Context = $args[1] }; try { Get-IstioDiscoveryAddress -KubeConfig $args[0] @more } catch { $_ }";
+
+        var missing = (ErrorRecord)Assert.Single(ps.Invoke(Script, Path.Combine(_dir, "absent"), null).Output).BaseObject;
+        Assert.StartsWith("KubeConfigNotFound,MeshCluster.Commands.GetIstioDiscoveryAddressCommand", missing.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, missing.CategoryInfo.Category);
+
+        var broken = Path.Combine(_dir, "broken");
+        File.WriteAllText(broken, "apiVersion: v1\nkind: Config\nclusters:\n- name: a\n  cluster:\n    server: x\n   bad: indent\n");
+        var invalid = (ErrorRecord)Assert.Single(ps.Invoke(Script, broken, null).Output).BaseObject;
+        Assert.StartsWith("KubeConfigInvalid,", invalid.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidData, invalid.CategoryInfo.Category);
+        Assert.Contains(broken, invalid.Exception.Message);
+        Assert.Equal(broken, invalid.TargetObject);
+
+        var context = (ErrorRecord)Assert.Single(ps.Invoke(Script, _fixture.KubeConfigPath, "nope").Output).BaseObject;
+        Assert.StartsWith("KubeContextNotFound,", context.FullyQualifiedErrorId);
+        Assert.Equal("nope", context.TargetObject);
+        Assert.Contains("cluster1, cluster2", context.Exception.Message);
+    }
+
+    [Fact]
+    public void Relative_kubeconfig_path_resolves_against_the_PowerShell_location()
+    {
+        File.Copy(_fixture.KubeConfigPath, Path.Combine(_dir, "relative.yaml"));
+        using var ps = PowerShellSession.Start();
+        var result = ps.Invoke("$ExecutionContext.SessionState.Path.SetLocation($args[0]) | ForEach-Object { }; Get-IstioDiscoveryAddress -KubeConfig ./relative.yaml -Context cluster1 -Namespace no-such-namespace-x3", _dir);
+        Assert.StartsWith("IngressGatewayNotFound,", result.FirstError!.FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void Context_completion_lists_the_kubeconfig_contexts()
+    {
+        using var ps = PowerShellSession.Start();
+        var result = ps.Invoke("""
+            $line = "Get-IstioDiscoveryAddress -KubeConfig '$($args[0])' -Context clu"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText
+            """, _fixture.KubeConfigPath);
+        Assert.Equal(new[] { "cluster1", "cluster2" }, result.Output.Select(o => o.ToString()));
+    }
+}

@@ -1,1 +1,0 @@
-namespace MeshCluster.TestGround; public static class Placeholder {}

@@ -1,0 +1,79 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace MeshCluster.TestGround;
+
+/// <summary>One cluster of the test ground: a real kube-apiserver (and controller-manager) on loopback.</summary>
+public sealed class TestCluster
+{
+    internal TestCluster(string name, string server, string caFile, IKubernetes admin)
+    {
+        Name = name;
+        Server = server;
+        CaFile = caFile;
+        Admin = admin;
+    }
+
+    /// <summary>"cluster1" or "cluster2".</summary>
+    public string Name { get; }
+
+    /// <summary>The kubeconfig context of this cluster (the same as <see cref="Name"/>).</summary>
+    public string ContextName => Name;
+
+    /// <summary>https://127.0.0.1:&lt;port&gt;</summary>
+    public string Server { get; }
+
+    /// <summary>PEM of the CA that signed the API server's serving certificate.</summary>
+    public string CaFile { get; }
+
+    /// <summary>An admin client (a system:masters token).</summary>
+    public IKubernetes Admin { get; }
+
+    /// <summary>
+    /// Creates the namespace unless it exists, then waits until its "default" service account has its
+    /// token secret: on Kubernetes 1.20 the ServiceAccount admission plugin rejects pods until then.
+    /// </summary>
+    public async Task EnsureNamespaceAsync(string name, CancellationToken ct = default)
+    {
+        try
+        {
+            await Admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } }, cancellationToken: ct)
+                .ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Already there: idempotent.
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                var account = await Admin.CoreV1.ReadNamespacedServiceAccountAsync("default", name, cancellationToken: timeout.Token).ConfigureAwait(false);
+                if (account.Secrets is { Count: > 0 }) return;
+            }
+            catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.NotFound)
+            {
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"{Name}: the default service account of namespace {name} got no token secret within 30 s (is kube-controller-manager running?).");
+            }
+
+            try
+            {
+                await Task.Delay(50, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"{Name}: the default service account of namespace {name} got no token secret within 30 s (is kube-controller-manager running?).");
+            }
+        }
+    }
+
+    public override string ToString() => $"{Name} ({Server})";
+}

@@ -1,0 +1,332 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using k8s;
+
+namespace MeshCluster.TestGround;
+
+/// <summary>
+/// Two real Kubernetes clusters on loopback, envtest style: one etcd, and per cluster a
+/// kube-apiserver (own etcd prefix, own CA, token auth, RBAC) and a kube-controller-manager
+/// (service-account tokens, namespaces, garbage collection, Deployments and ReplicaSets).
+/// There is no scheduler or kubelet: <see cref="SimulatedKubelet"/> plays them through the API.
+/// </summary>
+public sealed class TestClusters : IAsyncDisposable
+{
+    public const string AttachVariable = "MESHCLUSTER_TEST_KUBECONFIG";
+    private static readonly string[] Names = { "cluster1", "cluster2" };
+
+    private readonly List<ManagedProcess> _processes; // in start order; stopped in reverse
+    private readonly bool _deleteWorkDir;
+
+    private TestClusters(string workDir, string kubeConfigPath, IReadOnlyList<TestCluster> clusters, List<ManagedProcess> processes,
+        bool deleteWorkDir, bool attached)
+    {
+        WorkDir = workDir;
+        KubeConfigPath = kubeConfigPath;
+        All = clusters;
+        _processes = processes;
+        _deleteWorkDir = deleteWorkDir;
+        Attached = attached;
+    }
+
+    /// <summary>One kubeconfig with contexts "cluster1" and "cluster2" (current: cluster1), token auth, CA verified.</summary>
+    public string KubeConfigPath { get; }
+
+    public string WorkDir { get; }
+    public TestCluster Cluster1 => All[0];
+    public TestCluster Cluster2 => All[1];
+    public IReadOnlyList<TestCluster> All { get; }
+
+    /// <summary>True when attached to an environment named by MESHCLUSTER_TEST_KUBECONFIG (nothing is stopped on dispose).</summary>
+    public bool Attached { get; }
+
+    /// <summary>How long <see cref="StartAsync"/> took.</summary>
+    public TimeSpan StartupTime { get; private set; }
+
+    public static async Task<TestClusters> StartAsync(TestClustersOptions? options = null, CancellationToken ct = default)
+    {
+        options ??= new TestClustersOptions();
+        var log = options.Log ?? (_ => { });
+        var stopwatch = Stopwatch.StartNew();
+
+        var attach = Environment.GetEnvironmentVariable(AttachVariable);
+        if (!string.IsNullOrEmpty(attach) && File.Exists(attach))
+        {
+            var attached = Attach(attach, options);
+            attached.StartupTime = stopwatch.Elapsed;
+            log($"Attached to the clusters of {attach}.");
+            return attached;
+        }
+
+        var binDir = options.ResolveBinDir();
+        var apiserverPath = Path.Combine(binDir, "kube-apiserver");
+        var controllerManagerPath = Path.Combine(binDir, "kube-controller-manager");
+        var etcdPath = options.ResolveEtcd(binDir);
+        foreach (var binary in new[] { apiserverPath, controllerManagerPath, etcdPath })
+        {
+            if (!File.Exists(binary))
+            {
+                throw new FileNotFoundException($"{binary} is missing: build the Kubernetes binaries with tests/testground/install.sh (or set KUBEBUILDER_ASSETS).", binary);
+            }
+        }
+
+        var deleteWorkDir = string.IsNullOrEmpty(options.WorkDir);
+        if (deleteWorkDir) SweepAbandonedWorkDirs(log);
+        var workDir = options.WorkDir ?? Path.Combine(Path.GetTempPath(), WorkDirPrefix + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(workDir);
+        File.WriteAllText(Path.Combine(workDir, OwnerFile), Environment.ProcessId.ToString());
+
+        var processes = new List<ManagedProcess>();
+        try
+        {
+            var etcdClient = LoopbackPorts.Free();
+            var etcdPeer = LoopbackPorts.Free();
+            var etcd = ManagedProcess.Start("etcd", etcdPath, new[]
+            {
+                "--name=meshcluster", "--data-dir=" + Path.Combine(workDir, "etcd"),
+                $"--listen-client-urls=http://127.0.0.1:{etcdClient}", $"--advertise-client-urls=http://127.0.0.1:{etcdClient}",
+                $"--listen-peer-urls=http://127.0.0.1:{etcdPeer}", $"--initial-advertise-peer-urls=http://127.0.0.1:{etcdPeer}",
+                $"--initial-cluster=meshcluster=http://127.0.0.1:{etcdPeer}",
+                "--unsafe-no-fsync", "--log-level=warn", "--logger=zap",
+                // A single member elects itself after one election timeout: keep it short so start-up is quick.
+                "--heartbeat-interval=20", "--election-timeout=200",
+            }, Path.Combine(workDir, "etcd.log"));
+            processes.Add(etcd);
+            var etcdUrl = $"http://127.0.0.1:{etcdClient}";
+            using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) })
+            {
+                await WaitHealthyAsync(etcd, http, etcdUrl + "/health", body => body.Contains("\"health\":\"true\""), options.StartTimeout, ct).ConfigureAwait(false);
+            }
+
+            log($"etcd answers at {etcdUrl} after {stopwatch.ElapsedMilliseconds} ms.");
+
+            var started = await Task.WhenAll(Names.Select(name =>
+                StartClusterAsync(name, workDir, etcdUrl, apiserverPath, controllerManagerPath, options, processes, log, stopwatch, ct))).ConfigureAwait(false);
+
+            var kubeConfigPath = Path.Combine(workDir, "kubeconfig");
+            Pki.WritePrivate(kubeConfigPath, KubeConfigYaml(started.Select(s => (s.Name, s.Server, s.CaFile, s.Token)).ToArray(), Names[0]));
+            var clusters = started.Select(s => new TestCluster(s.Name, s.Server, s.CaFile, AdminClient(kubeConfigPath, s.Name))).ToArray();
+            var result = new TestClusters(workDir, kubeConfigPath, clusters, processes, deleteWorkDir, attached: false)
+            {
+                StartupTime = stopwatch.Elapsed,
+            };
+            log($"Test clusters ready after {stopwatch.ElapsedMilliseconds} ms; kubeconfig {kubeConfigPath}.");
+            return result;
+        }
+        catch
+        {
+            await StopAsync(processes).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private sealed record StartedCluster(string Name, string Server, string CaFile, string Token);
+
+    private static async Task<StartedCluster> StartClusterAsync(string name, string workDir, string etcdUrl, string apiserverPath,
+        string controllerManagerPath, TestClustersOptions options, List<ManagedProcess> processes, Action<string> log, Stopwatch stopwatch,
+        CancellationToken ct)
+    {
+        var dir = Path.Combine(workDir, name);
+        var pki = Pki.Write(Path.Combine(dir, "pki"), name);
+        var token = Pki.NewToken();
+        var tokenFile = Path.Combine(dir, "tokens.csv");
+        Pki.WritePrivate(tokenFile, $"{token},admin,admin-uid,system:masters\n");
+        var port = LoopbackPorts.Free();
+        var server = $"https://127.0.0.1:{port}";
+
+        var apiserver = ManagedProcess.Start($"kube-apiserver ({name})", apiserverPath, new[]
+        {
+            $"--etcd-servers={etcdUrl}", $"--etcd-prefix=/{name}",
+            "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", $"--secure-port={port}", "--insecure-port=0",
+            $"--cert-dir={Path.Combine(dir, "pki")}", $"--tls-cert-file={pki.ServingCertFile}", $"--tls-private-key-file={pki.ServingKeyFile}",
+            $"--token-auth-file={tokenFile}", "--authorization-mode=RBAC",
+            $"--service-account-key-file={pki.ServiceAccountPublicKeyFile}", $"--service-account-signing-key-file={pki.ServiceAccountKeyFile}",
+            "--service-account-issuer=https://kubernetes.default.svc",
+            // A /16 rather than a /24: every LoadBalancer Service of every test takes a cluster IP.
+            "--service-cluster-ip-range=10.0.0.0/16", "--allow-privileged=true",
+            "--endpoint-reconciler-type=none", "--profiling=false", "--v=1",
+            // Less start-up work on a shared 2-core machine; the tests need no request fairness.
+            "--enable-priority-and-fairness=false",
+        }, Path.Combine(workDir, $"kube-apiserver-{name}.log"));
+        lock (processes) processes.Add(apiserver);
+
+        var caPem = await File.ReadAllTextAsync(pki.CaFile, ct).ConfigureAwait(false);
+        using (var http = CaVerifiedClient(caPem, token))
+        {
+            await WaitHealthyAsync(apiserver, http, server + "/readyz", body => body.Trim() == "ok", options.StartTimeout, ct).ConfigureAwait(false);
+        }
+
+        log($"kube-apiserver {name} ready at {server} after {stopwatch.ElapsedMilliseconds} ms ({apiserver.ServerCpuTime()?.TotalSeconds:0.0} CPU-seconds used).");
+
+        var cmKubeConfig = Path.Combine(dir, "controller-manager.kubeconfig");
+        Pki.WritePrivate(cmKubeConfig, KubeConfigYaml(new[] { (name, server, pki.CaFile, token) }, name));
+        var controllerManager = ManagedProcess.Start($"kube-controller-manager ({name})", controllerManagerPath, new[]
+        {
+            $"--kubeconfig={cmKubeConfig}",
+            "--controllers=serviceaccount-token,serviceaccount,namespace,garbagecollector,deployment,replicaset",
+            $"--service-account-private-key-file={pki.ServiceAccountKeyFile}", $"--root-ca-file={pki.CaFile}",
+            "--use-service-account-credentials=false", "--leader-elect=false",
+            "--bind-address=127.0.0.1", "--secure-port=0", "--port=0", "--profiling=false", "--v=1",
+        }, Path.Combine(workDir, $"kube-controller-manager-{name}.log"));
+        lock (processes) processes.Add(controllerManager);
+
+        return new StartedCluster(name, server, pki.CaFile, token);
+    }
+
+    private static HttpClient CaVerifiedClient(string caPem, string token)
+    {
+        var ca = X509Certificate2.CreateFromPem(caPem);
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                if (certificate is null) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(certificate);
+            },
+        };
+        var http = new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(2) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    private static async Task WaitHealthyAsync(ManagedProcess process, HttpClient http, string url, Func<string, bool> healthy, TimeSpan timeout,
+        CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "no answer yet";
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{process.Name} exited while starting. Log {process.LogFile}:\n{process.LogTail()}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(url, ct).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode && healthy(body)) return;
+                last = $"{(int)response.StatusCode}: {body}";
+            }
+            catch (HttpRequestException ex)
+            {
+                last = ex.Message;
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+                last = "request timed out";
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{process.Name} did not become healthy at {url} within {timeout.TotalSeconds:0} s (last: {last}). Log {process.LogFile}:\n{process.LogTail()}");
+            }
+
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static string KubeConfigYaml(IReadOnlyList<(string Name, string Server, string CaFile, string Token)> clusters, string current)
+    {
+        var yaml = new StringBuilder();
+        yaml.Append("apiVersion: v1\nkind: Config\nclusters:\n");
+        foreach (var c in clusters)
+        {
+            var caData = Convert.ToBase64String(File.ReadAllBytes(c.CaFile));
+            yaml.Append($"- name: {c.Name}\n  cluster:\n    server: {c.Server}\n    certificate-authority-data: {caData}\n");
+        }
+
+        yaml.Append("users:\n");
+        foreach (var c in clusters) yaml.Append($"- name: {c.Name}-admin\n  user:\n    token: {c.Token}\n");
+        yaml.Append("contexts:\n");
+        foreach (var c in clusters) yaml.Append($"- name: {c.Name}\n  context:\n    cluster: {c.Name}\n    user: {c.Name}-admin\n");
+        yaml.Append($"current-context: {current}\npreferences: {{}}\n");
+        return yaml.ToString();
+    }
+
+    private static IKubernetes AdminClient(string kubeConfigPath, string context) =>
+        new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeConfigPath, currentContext: context));
+
+    /// <summary>Uses clusters someone already started (their kubeconfig), writing CA files to a work folder when the kubeconfig embeds them.</summary>
+    private static TestClusters Attach(string kubeConfigPath, TestClustersOptions options)
+    {
+        var config = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(kubeConfigPath));
+        var deleteWorkDir = string.IsNullOrEmpty(options.WorkDir);
+        var workDir = options.WorkDir ?? Path.Combine(Path.GetTempPath(), "meshcluster-testground-attached-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(workDir);
+        var clusters = new List<TestCluster>();
+        foreach (var name in Names)
+        {
+            var context = config.Contexts?.FirstOrDefault(c => c.Name == name)
+                ?? throw new InvalidOperationException($"{AttachVariable}={kubeConfigPath} has no context '{name}'.");
+            var cluster = config.Clusters?.FirstOrDefault(c => c.Name == context.ContextDetails?.Cluster)?.ClusterEndpoint
+                ?? throw new InvalidOperationException($"{AttachVariable}={kubeConfigPath}: context '{name}' names no known cluster.");
+            var caFile = cluster.CertificateAuthority;
+            if (!string.IsNullOrEmpty(cluster.CertificateAuthorityData))
+            {
+                caFile = Path.Combine(workDir, $"{name}-ca.crt");
+                File.WriteAllBytes(caFile, Convert.FromBase64String(cluster.CertificateAuthorityData));
+            }
+            else if (!string.IsNullOrEmpty(caFile) && !Path.IsPathRooted(caFile))
+            {
+                caFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(kubeConfigPath))!, caFile);
+            }
+
+            clusters.Add(new TestCluster(name, cluster.Server, caFile ?? string.Empty, AdminClient(kubeConfigPath, name)));
+        }
+
+        return new TestClusters(workDir, Path.GetFullPath(kubeConfigPath), clusters, new List<ManagedProcess>(), deleteWorkDir, attached: true);
+    }
+
+    private const string WorkDirPrefix = "meshcluster-testground-";
+    private const string OwnerFile = "owner.pid";
+
+    /// <summary>
+    /// Deletes work folders of test processes that died without disposing (their servers were
+    /// stopped by the watchdogs; only the etcd data and logs remain).
+    /// </summary>
+    private static void SweepAbandonedWorkDirs(Action<string> log)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), WorkDirPrefix + "*"))
+        {
+            try
+            {
+                var owner = Path.Combine(dir, OwnerFile);
+                if (!File.Exists(owner) || !int.TryParse(File.ReadAllText(owner).Trim(), out var pid)) continue;
+                if (Directory.Exists($"/proc/{pid}")) continue;
+                if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) < TimeSpan.FromMinutes(1)) continue;
+                Directory.Delete(dir, recursive: true);
+                log($"Deleted {dir}, left by process {pid}, which no longer runs.");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private static async Task StopAsync(List<ManagedProcess> processes)
+    {
+        ManagedProcess[] snapshot;
+        lock (processes) snapshot = processes.ToArray();
+        // Controller-managers and apiservers together, etcd (the first) last.
+        await Task.WhenAll(snapshot.Skip(1).Select(p => p.DisposeAsync().AsTask())).ConfigureAwait(false);
+        if (snapshot.Length > 0) await snapshot[0].DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var cluster in All) cluster.Admin.Dispose();
+        if (!Attached) await StopAsync(_processes).ConfigureAwait(false);
+        if (_deleteWorkDir && Environment.GetEnvironmentVariable("MESHCLUSTER_KEEP_TESTGROUND") is null or "" or "0")
+        {
+            try { Directory.Delete(WorkDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+namespace MeshCluster.TestGround;
+
+public sealed class TestClustersOptions
+{
+    /// <summary>Where data, certificates, kubeconfigs and logs go; default: a new folder under the temp folder, deleted on dispose.</summary>
+    public string? WorkDir;
+
+    /// <summary>Folder holding kube-apiserver and kube-controller-manager; default: $KUBEBUILDER_ASSETS if it holds kube-apiserver, else ~/.cache/meshcluster/kubernetes-1.20.2/bin.</summary>
+    public string? BinDir;
+
+    /// <summary>Progress lines (which server started, how long it took).</summary>
+    public Action<string>? Log;
+
+    /// <summary>etcd; default: $ETCD if set, else etcd in BinDir, else /usr/bin/etcd.</summary>
+    public string? EtcdPath;
+
+    /// <summary>How long a server may take to answer its health check.</summary>
+    public TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    internal string ResolveBinDir()
+    {
+        if (!string.IsNullOrEmpty(BinDir)) return BinDir;
+        var assets = Environment.GetEnvironmentVariable("KUBEBUILDER_ASSETS");
+        if (!string.IsNullOrEmpty(assets) && File.Exists(Path.Combine(assets, "kube-apiserver"))) return assets;
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "meshcluster", "kubernetes-1.20.2", "bin");
+    }
+
+    internal string ResolveEtcd(string binDir)
+    {
+        if (!string.IsNullOrEmpty(EtcdPath)) return EtcdPath;
+        var env = Environment.GetEnvironmentVariable("ETCD");
+        if (!string.IsNullOrEmpty(env)) return env;
+        var inBin = Path.Combine(binDir, "etcd");
+        return File.Exists(inBin) ? inBin : "/usr/bin/etcd";
+    }
+}
