@@ -39,7 +39,7 @@ public sealed class GetIstioDiscoveryAddressCommand : KubeCmdlet
         }
 
         var connection = Connect();
-        var info = await DiscoveryAddressReader.GetAsync(connection, Namespace, ServiceName, Wait, Timeout, this, cancellationToken)
+        var info = await DiscoveryAddressReader.GetAsync(connection, Namespace, ServiceName, Wait, Timeout, Reporter, cancellationToken)
             .ConfigureAwait(false);
         Emit(new IstioDiscoveryAddress(info.Address, info.IsHostname ? DiscoveryAddressType.Hostname : DiscoveryAddressType.IP,
             info.AllAddresses, info.ServiceName, info.Namespace, info.Context));
