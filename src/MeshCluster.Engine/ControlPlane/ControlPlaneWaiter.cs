@@ -1,0 +1,160 @@
+using System.Management.Automation;
+using k8s;
+using k8s.Models;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
+using MeshCluster.Engine.KubeConfig;
+
+namespace MeshCluster.Engine.ControlPlane;
+
+/// <summary>The outcome of a wait: the last judgement, and the moment it was made.</summary>
+public sealed record ControlPlaneResult(
+    string Context,
+    string Namespace,
+    bool Ready,
+    bool NamespaceExists,
+    ControlPlaneSnapshot Snapshot,
+    IReadOnlyList<PodRow> Rows,
+    TimeSpan Timeout);
+
+/// <summary>
+/// Seed step "verify that the control plane of Cluster_2 is ready" (<c>kubectl -n istio-system get pod</c>),
+/// event-driven: pods and Deployments are each listed and then watched from the list's
+/// resourceVersion, and the namespace is judged again on every event of either kind, so the wait
+/// ends as soon as the server reports the last change.
+/// </summary>
+public static class ControlPlaneWaiter
+{
+    public const string Activity = "Waiting for the Istio control plane";
+
+    public static async Task<ControlPlaneResult> WaitAsync(KubeConnection connection, string @namespace, TimeSpan timeout,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var where = $"namespace '{@namespace}' of context '{connection.ContextName}'";
+        var exists = await NamespaceExistsAsync(connection, @namespace, ct).ConfigureAwait(false);
+        if (!exists)
+        {
+            // Not an error yet: an operator-driven install creates the namespace after it returns.
+            reporter.Warning($"The namespace '{@namespace}' does not exist in context '{connection.ContextName}' (yet). " +
+                             $"Waiting up to {timeout.TotalSeconds:0} s for it and its pods; check -Namespace if Istio is installed elsewhere.");
+        }
+
+        reporter.Verbose($"Waiting up to {timeout.TotalSeconds:0} s for the pods and deployments in {where} to be ready.");
+        var state = new SharedState(connection.ContextName, @namespace, reporter);
+        reporter.Progress(Activity, $"{connection.ContextName}/{@namespace}: listing pods and deployments");
+
+        var loops = new Func<CancellationToken, Task<bool>>[]
+        {
+            async token => (await ListWatch.UntilAsync<V1Pod, V1PodList, ControlPlaneSnapshot>(
+                connection, $"watching pods in {where}",
+                (client, t) => client.CoreV1.ListNamespacedPodAsync(@namespace, cancellationToken: t),
+                (client, rv, seconds, t) => client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(@namespace,
+                    resourceVersion: rv, timeoutSeconds: seconds, watch: true, allowWatchBookmarks: true, cancellationToken: t),
+                pods => state.Update(pods: pods), timeout, reporter, token).ConfigureAwait(false)).Done,
+            async token => (await ListWatch.UntilAsync<V1Deployment, V1DeploymentList, ControlPlaneSnapshot>(
+                connection, $"watching deployments in {where}",
+                (client, t) => client.AppsV1.ListNamespacedDeploymentAsync(@namespace, cancellationToken: t),
+                (client, rv, seconds, t) => client.AppsV1.ListNamespacedDeploymentWithHttpMessagesAsync(@namespace,
+                    resourceVersion: rv, timeoutSeconds: seconds, watch: true, allowWatchBookmarks: true, cancellationToken: t),
+                deployments => state.Update(deployments: deployments), timeout, reporter, token).ConfigureAwait(false)).Done,
+        };
+
+        await ListWatchGroup.UntilAnyAsync(loops, ct).ConfigureAwait(false);
+        var (ready, snapshot) = state.Outcome();
+        if (state.ReadySince is { } since) reporter.Debug($"Both watches stopped {(DateTime.UtcNow - since).TotalMilliseconds:0} ms after the control plane was seen ready.");
+        reporter.ProgressCompleted(Activity);
+
+        if (!ready && snapshot.Pods.Count == 0)
+        {
+            exists = await NamespaceExistsAsync(connection, @namespace, ct).ConfigureAwait(false);
+        }
+
+        if (ready) reporter.Verbose($"The control plane in {where} is ready: {snapshot.Summary}.");
+        return new ControlPlaneResult(connection.ContextName, @namespace, ready, exists || snapshot.Pods.Count > 0, snapshot,
+            ControlPlaneEvaluator.Rows(snapshot.Pods, DateTime.UtcNow), timeout);
+    }
+
+    /// <summary>The error for a wait that timed out; <paramref name="target"/> is what the user gets as TargetObject.</summary>
+    public static MeshClusterException NotReadyError(ControlPlaneResult result, object target)
+    {
+        var where = $"namespace '{result.Namespace}' of context '{result.Context}'";
+        var within = $"within {result.Timeout.TotalSeconds:0.#} s";
+        if (!result.NamespaceExists)
+        {
+            return new MeshClusterException(ErrorIds.ControlPlaneNamespaceNotFound, ErrorCategory.ObjectNotFound,
+                $"The namespace '{result.Namespace}' did not appear in context '{result.Context}' {within}. Was Istio installed there? -Namespace names another namespace.",
+                target);
+        }
+
+        var snapshot = result.Snapshot;
+        var message = snapshot.Pods.Count == 0
+            ? $"The Istio control plane in {where} was not ready {within}: the namespace has no pods (was Istio installed?)."
+            : $"The Istio control plane in {where} was not ready {within} ({snapshot.Summary}):";
+        var lines = snapshot.Problems.Select(p => Environment.NewLine + "  " + p);
+        return new MeshClusterException(ErrorIds.ControlPlaneNotReady, ErrorCategory.OperationTimeout, message + string.Concat(lines), target,
+            recommendedAction: "Look at the pods named above (kubectl describe pod, kubectl logs), or wait longer with -Timeout.");
+    }
+
+    private static async Task<bool> NamespaceExistsAsync(KubeConnection connection, string ns, CancellationToken ct) =>
+        await KubeApi.TryGetAsync(connection, $"reading namespace '{ns}'",
+            c => c.Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: c.Token), ct).ConfigureAwait(false) is not null;
+
+    /// <summary>The latest pods and deployments from both loops, judged under one lock.</summary>
+    private sealed class SharedState(string context, string ns, IOperationReporter reporter)
+    {
+        private readonly object _gate = new();
+        private V1Pod[]? _pods;
+        private V1Deployment[]? _deployments;
+        private ControlPlaneSnapshot? _last;
+        private ControlPlaneSnapshot? _readyAt;
+        private string? _lastProgress;
+        private DateTime? _podsReadySince;
+
+        /// <summary>When the evaluation first said ready (UTC).</summary>
+        public DateTime? ReadySince { get; private set; }
+
+        public (bool Done, ControlPlaneSnapshot State) Update(IReadOnlyCollection<V1Pod>? pods = null, IReadOnlyCollection<V1Deployment>? deployments = null)
+        {
+            lock (_gate)
+            {
+                // The loops hand over their live collections: keep copies.
+                if (pods is not null) _pods = pods.ToArray();
+                if (deployments is not null) _deployments = deployments.ToArray();
+                if (_readyAt is not null) return (true, _readyAt);
+
+                var snapshot = ControlPlaneEvaluator.Evaluate(_pods ?? Array.Empty<V1Pod>(), _deployments ?? Array.Empty<V1Deployment>());
+                // Until both kinds are listed, an empty side would look ready.
+                if (_pods is null || _deployments is null) snapshot = snapshot with { Ready = false };
+                _last = snapshot;
+                var podsReady = snapshot.PodsCounted > 0 && snapshot.PodsReady == snapshot.PodsCounted;
+                _podsReadySince = podsReady ? _podsReadySince ?? DateTime.UtcNow : null;
+                if (snapshot.Ready)
+                {
+                    _readyAt = snapshot;
+                    ReadySince = DateTime.UtcNow;
+                    // Says how much of the wait was the deployment controller catching up with the pods.
+                    reporter.Debug($"Ready on a {(pods is not null ? "pod" : "deployment")} event at {ReadySince:HH:mm:ss.fff} UTC, " +
+                                   $"{(DateTime.UtcNow - _podsReadySince!.Value).TotalMilliseconds:0} ms after all pods were seen ready.");
+                }
+
+                var progress = $"{context}/{ns}: {snapshot.Summary}";
+                if (progress != _lastProgress)
+                {
+                    _lastProgress = progress;
+                    reporter.Progress(Activity, progress, snapshot.Ready ? 100 : Math.Min(99, snapshot.Percent));
+                }
+
+                return (snapshot.Ready, snapshot);
+            }
+        }
+
+        public (bool Ready, ControlPlaneSnapshot Snapshot) Outcome()
+        {
+            lock (_gate)
+            {
+                if (_readyAt is not null) return (true, _readyAt);
+                return (false, _last ?? ControlPlaneEvaluator.Evaluate(_pods ?? Array.Empty<V1Pod>(), _deployments ?? Array.Empty<V1Deployment>()));
+            }
+        }
+    }
+}
