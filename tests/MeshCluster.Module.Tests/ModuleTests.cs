@@ -135,6 +135,25 @@ public sealed class ModuleTests
     {
         // A child process whose own dependencies hold YamlDotNet 11 (as a session with powershell-yaml):
         // here 11 really is loaded into the default context, which this test process could not show.
+        using var report = RunProbe(PowerShellSession.ModuleManifest, order);
+        var root = report.RootElement;
+        // YamlDotNet 11 (assembly version 11.0.0.0) did its work in the default context...
+        Assert.Equal("11.0.0.0:123", root.GetProperty("yaml11").GetString());
+        var contexts = root.GetProperty("contexts");
+        Assert.Contains("YamlDotNet 11.0.0.0", contexts.GetProperty("Default").EnumerateArray().Select(e => e.GetString()));
+        // ...and MeshCluster's 18 in its own.
+        var ours = contexts.GetProperty("MeshCluster").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains(ours, s => s!.StartsWith("YamlDotNet 18."));
+        Assert.Contains(ours, s => s!.StartsWith("KubernetesClient "));
+        Assert.False(root.TryGetProperty("terminating", out _), root.ToString());
+        var output = root.GetProperty("output").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains(output, o => o!.Contains("kind: IstioOperator") && o.Contains("remotePilotAddress:") && o.Contains("10.0.0.1"));
+        Assert.True(output.Any(o => o!.StartsWith("KubeConfigInvalid,") && o.Contains("line 7")), string.Join(" // ", output));
+    }
+
+    /// <summary>Runs the isolation probe (a separate PowerShell host) on a module manifest and returns its JSON report.</summary>
+    private static JsonDocument RunProbe(string manifest, string order)
+    {
         var probe = Path.Combine(PowerShellSession.RepoRoot, "tests", "MeshCluster.IsolationProbe", "bin", Configuration, "net10.0", "MeshCluster.IsolationProbe.dll");
         Assert.True(File.Exists(probe), probe);
         var broken = Path.Combine(Path.GetTempPath(), $"meshcluster-broken-{Guid.NewGuid():N}.yaml");
@@ -142,27 +161,13 @@ public sealed class ModuleTests
         try
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { probe, PowerShellSession.ModuleManifest, order, broken }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { probe, manifest, order, broken }) psi.ArgumentList.Add(a);
             using var process = Process.Start(psi)!;
+            var stderr = process.StandardError.ReadToEndAsync();
             var stdout = process.StandardOutput.ReadToEnd();
-            var stderr = process.StandardError.ReadToEnd();
             Assert.True(process.WaitForExit(120_000));
-            Assert.True(process.ExitCode == 0, stderr + stdout);
-
-            using var report = JsonDocument.Parse(stdout.Trim().Split('\n').Last());
-            var root = report.RootElement;
-            // YamlDotNet 11 (assembly version 11.0.0.0) did its work in the default context...
-            Assert.Equal("11.0.0.0:123", root.GetProperty("yaml11").GetString());
-            var contexts = root.GetProperty("contexts");
-            Assert.Contains("YamlDotNet 11.0.0.0", contexts.GetProperty("Default").EnumerateArray().Select(e => e.GetString()));
-            // ...and MeshCluster's 18 in its own.
-            var ours = contexts.GetProperty("MeshCluster").EnumerateArray().Select(e => e.GetString()).ToList();
-            Assert.Contains(ours, s => s!.StartsWith("YamlDotNet 18."));
-            Assert.Contains(ours, s => s!.StartsWith("KubernetesClient "));
-            Assert.False(root.TryGetProperty("terminating", out _), stdout);
-            var output = root.GetProperty("output").EnumerateArray().Select(e => e.GetString()).ToList();
-            Assert.Contains(output, o => o!.Contains("kind: IstioOperator") && o.Contains("remotePilotAddress:") && o.Contains("10.0.0.1"));
-            Assert.True(output.Any(o => o!.StartsWith("KubeConfigInvalid,") && o.Contains("line 7")), string.Join(" // ", output));
+            Assert.True(process.ExitCode == 0, stderr.Result + stdout);
+            return JsonDocument.Parse(stdout.Trim().Split('\n').Last());
         }
         finally
         {
@@ -184,9 +189,10 @@ public sealed class ModuleTests
             Assert.True(File.Exists(Path.Combine(target, "en-US", "MeshCluster.dll-Help.xml")));
             Assert.True(Directory.GetFiles(Path.GetDirectoryName(target)!, "MeshCluster-*.zip").Length == 1, string.Join("\n", build.Output));
 
-            var import = ps.Invoke("Import-Module ([IO.Path]::Combine($args[0], 'MeshCluster.psd1')) -PassThru | ForEach-Object { $_.ExportedCmdlets.Count }", target);
-            Assert.True(import.Output.Count == 1, import.AllErrorText());
-            Assert.Equal(5, (int)import.Output[0].BaseObject);
+            // Importing it here would meet the MeshCluster.dll this process already loaded: a fresh process imports it.
+            var report = RunProbe(Path.Combine(target, "MeshCluster.psd1"), "module-first");
+            Assert.False(report.RootElement.TryGetProperty("terminating", out _), report.RootElement.ToString());
+            Assert.Contains(report.RootElement.GetProperty("output").EnumerateArray(), o => o.GetString()!.Contains("kind: IstioOperator"));
         }
         finally
         {

@@ -1,0 +1,18 @@
+namespace MeshCluster.Engine.Errors;
+
+/// <summary>Ids of New-IstioRemoteInstallSpec and Install-IstioRemote.</summary>
+public static partial class ErrorIds
+{
+    public const string InstallSpecValueEmpty = nameof(InstallSpecValueEmpty);
+    public const string RemotePilotAddressInvalid = nameof(RemotePilotAddressInvalid);
+    public const string InstallSpecValueConflict = nameof(InstallSpecValueConflict);
+    public const string InstallSpecFileExists = nameof(InstallSpecFileExists);
+    public const string InstallSpecFileWriteFailed = nameof(InstallSpecFileWriteFailed);
+    public const string InstallSpecFileNotFound = nameof(InstallSpecFileNotFound);
+    public const string InstallSpecInvalid = nameof(InstallSpecInvalid);
+
+    public const string IstioctlNotFound = nameof(IstioctlNotFound);
+    public const string IstioctlStartFailed = nameof(IstioctlStartFailed);
+    public const string IstioctlVersionUnknown = nameof(IstioctlVersionUnknown);
+    public const string IstioctlFailed = nameof(IstioctlFailed);
+}

@@ -1,0 +1,66 @@
+using System.Management.Automation;
+using System.Net;
+using System.Text.RegularExpressions;
+using MeshCluster.Engine.Errors;
+
+namespace MeshCluster.Engine.Install;
+
+/// <summary>Checks a spec's values before anything is written, so a bad value never reaches a file or a cluster.</summary>
+public static partial class InstallSpecValidator
+{
+    // Istio names the remote secret istio-remote-secret-<cluster>, and create-remote-secret --name demands a DNS-1123 label.
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex Dns1123Label();
+
+    // RFC 1123 host name: labels of letters, digits and inner hyphens, joined by dots (a trailing dot allowed).
+    [GeneratedRegex(@"^(?=.{1,253}\.?$)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*\.?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsName();
+
+    [GeneratedRegex(@"^[0-9.]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex DigitsAndDots();
+
+    public static void Validate(InstallSpecParameters p)
+    {
+        NotEmpty(p.ClusterName, "ClusterName");
+        NotEmpty(p.Network, "Network");
+        NotEmpty(p.MeshId, "MeshId");
+        NotEmpty(p.RemotePilotAddress, "RemotePilotAddress");
+
+        if (!IsDns1123Label(p.ClusterName))
+        {
+            throw new MeshClusterException(ErrorIds.ClusterNameInvalid, ErrorCategory.InvalidArgument,
+                $"The cluster name '{p.ClusterName}' is not a DNS-1123 label (at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit). " +
+                "Istio names the remote secret after it.", target: p.ClusterName);
+        }
+
+        if (!IsIpOrDnsName(p.RemotePilotAddress))
+        {
+            throw new MeshClusterException(ErrorIds.RemotePilotAddressInvalid, ErrorCategory.InvalidArgument,
+                $"The remote pilot address '{p.RemotePilotAddress}' is neither an IP address nor a DNS name. " +
+                "Give the address of the primary's gateway (Get-IstioDiscoveryAddress reads it).", target: p.RemotePilotAddress);
+        }
+    }
+
+    public static bool IsDns1123Label(string value) => value.Length <= 63 && Dns1123Label().IsMatch(value);
+
+    public static bool IsIpOrDnsName(string value)
+    {
+        if (IPAddress.TryParse(value, out var ip))
+        {
+            // IPAddress.TryParse takes "1" or "1.2" as IPv4 shorthands; an address in a spec must be written out.
+            return ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || value.Count(c => c == '.') == 3;
+        }
+
+        // "1.2.3" or "300.1.1.1" look like mistyped IPs, not names.
+        return !DigitsAndDots().IsMatch(value) && DnsName().IsMatch(value);
+    }
+
+    private static void NotEmpty(string? value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new MeshClusterException(ErrorIds.InstallSpecValueEmpty, ErrorCategory.InvalidArgument,
+                $"-{name} is empty; the remote's IstioOperator needs it (the error's target names the parameter).", target: name);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Management.Automation;
+using MeshCluster.Engine.Errors;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace MeshCluster.Engine.Install;
+
+/// <summary>What Install-IstioRemote needs to know about an IstioOperator file.</summary>
+public sealed record IstioOperatorSummary(string? ClusterName, string Namespace, string? Profile);
+
+/// <summary>Reads an IstioOperator file far enough to name the cluster and the namespace istioctl installs into.</summary>
+public static class IstioOperatorReader
+{
+    public const string DefaultNamespace = "istio-system";
+
+    public static IstioOperatorSummary ReadFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new MeshClusterException(ErrorIds.InstallSpecFileNotFound, ErrorCategory.ObjectNotFound,
+                $"The IstioOperator file '{path}' does not exist.", target: path);
+        }
+
+        return Read(File.ReadAllText(path), path);
+    }
+
+    public static IstioOperatorSummary Read(string yaml, string source)
+    {
+        YamlMappingNode root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            root = stream.Documents.FirstOrDefault()?.RootNode as YamlMappingNode
+                ?? throw Invalid(source, "it holds no YAML mapping");
+        }
+        catch (YamlException ex)
+        {
+            throw Invalid(source, $"it is not valid YAML ({ex.Start}: {ex.Message.TrimEnd('.')})");
+        }
+
+        var kind = Scalar(root, "kind");
+        var apiVersion = Scalar(root, "apiVersion");
+        if (kind != IstioOperatorYaml.Kind || apiVersion is null || !apiVersion.StartsWith("install.istio.io/", StringComparison.Ordinal))
+        {
+            throw Invalid(source, $"it is not an IstioOperator (kind '{kind}', apiVersion '{apiVersion}')");
+        }
+
+        var spec = Child(root, "spec");
+        var global = Child(Child(spec, "values"), "global");
+        var ns = Scalar(global, "istioNamespace");
+        return new IstioOperatorSummary(
+            Scalar(Child(global, "multiCluster"), "clusterName"),
+            string.IsNullOrEmpty(ns) ? DefaultNamespace : ns,
+            Scalar(spec, "profile"));
+    }
+
+    private static YamlMappingNode? Child(YamlMappingNode? node, string key) =>
+        node is not null && node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child as YamlMappingNode : null;
+
+    private static string? Scalar(YamlMappingNode? node, string key) =>
+        node is not null && node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? (child as YamlScalarNode)?.Value : null;
+
+    private static MeshClusterException Invalid(string source, string why) =>
+        new(ErrorIds.InstallSpecInvalid, ErrorCategory.InvalidData, $"The install spec '{source}' cannot be used: {why}.", target: source);
+}

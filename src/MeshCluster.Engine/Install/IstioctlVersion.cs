@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Management.Automation;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MeshCluster.Engine.Errors;
+
+namespace MeshCluster.Engine.Install;
+
+/// <summary>istioctl's client version, and the install command that version understands.</summary>
+public sealed partial record IstioctlVersion(string Text, int Major, int Minor, int Patch)
+{
+    /// <summary><c>istioctl install</c> replaced <c>manifest apply</c> in 1.7.</summary>
+    public bool HasInstallCommand => Major > 1 || (Major == 1 && Minor >= 7);
+
+    [GeneratedRegex(@"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+.].*)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex VersionPattern();
+
+    /// <summary>Reads the output of <c>istioctl version --remote=false -o json</c>.</summary>
+    public static IstioctlVersion Parse(string output, string istioctlPath)
+    {
+        // Some releases print a notice before the JSON: take the outermost object.
+        var start = output.IndexOf('{');
+        var end = output.LastIndexOf('}');
+        string? text = null;
+        if (start >= 0 && end > start)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(output[start..(end + 1)]);
+                if (doc.RootElement.TryGetProperty("clientVersion", out var client) && client.ValueKind == JsonValueKind.Object &&
+                    client.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.String)
+                {
+                    text = v.GetString();
+                }
+            }
+            catch (JsonException)
+            {
+            }
+        }
+
+        var match = text is null ? null : VersionPattern().Match(text);
+        if (match is null || !match.Success)
+        {
+            var shown = output.Length > 300 ? output[..300] + "..." : output;
+            throw new MeshClusterException(ErrorIds.IstioctlVersionUnknown, ErrorCategory.InvalidResult,
+                $"Cannot tell the version of istioctl '{istioctlPath}' from 'istioctl version --remote=false -o json': " +
+                (text is null ? $"no clientVersion.version in its output '{shown.Trim()}'." : $"'{text}' is not a version."),
+                target: istioctlPath);
+        }
+
+        int Part(int i) => match.Groups[i].Success ? int.Parse(match.Groups[i].Value, CultureInfo.InvariantCulture) : 0;
+        return new IstioctlVersion(text!, Part(1), Part(2), Part(3));
+    }
+
+    /// <summary>The install command line (without the executable) for this version.</summary>
+    public IReadOnlyList<string> InstallArguments(string specFile, string context, string? kubeConfigFile)
+    {
+        var args = HasInstallCommand
+            ? new List<string> { "install", "-y", "-f", specFile }
+            : new List<string> { "manifest", "apply", "-f", specFile };
+        args.Add("--context");
+        args.Add(context);
+        if (kubeConfigFile is not null)
+        {
+            args.Add("--kubeconfig");
+            args.Add(kubeConfigFile);
+        }
+
+        return args;
+    }
+
+    public override string ToString() => Text;
+}

@@ -1,0 +1,144 @@
+using System.Management.Automation;
+using System.Text;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.KubeConfig;
+
+namespace MeshCluster.Engine.Install;
+
+/// <summary>What to install: the spec's text (for a temporary file) or its file, and where istioctl is asked to look.</summary>
+public sealed record RemoteInstallRequest(
+    string? SpecYaml,
+    string? SpecPath,
+    string? IstioctlPath,
+    string ContextName,
+    IReadOnlyList<string> KubeConfigFiles);
+
+public sealed record RemoteInstallOutcome(
+    string? ClusterName,
+    string Context,
+    string Namespace,
+    string IstioctlPath,
+    string IstioctlVersion,
+    IReadOnlyList<string> Arguments,
+    int ExitCode,
+    TimeSpan Duration,
+    string? SpecPath);
+
+/// <summary>
+/// Seed step 3: <c>istioctl --context=$CTX_2 manifest apply -f install.yaml</c>, with the command form
+/// the installed istioctl understands, its output streamed as it comes.
+/// </summary>
+public static class RemoteInstaller
+{
+    public const string Activity = "Installing Istio in the remote cluster";
+    public const string TemporaryFilePlaceholder = "<temporary file>";
+    private static readonly TimeSpan VersionTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs istioctl; <paramref name="confirm"/> (ShouldProcess) sees the command line first, and false runs nothing.</summary>
+    public static async Task<RemoteInstallOutcome?> InstallAsync(RemoteInstallRequest request, Func<string, string, Task<bool>> confirm,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        reporter.Progress(Activity, "Finding istioctl", 0);
+        var istioctl = IstioctlLocator.Locate(request.IstioctlPath);
+        reporter.Verbose($"Using istioctl at '{istioctl}'.");
+
+        var summary = request.SpecPath is not null
+            ? IstioOperatorReader.ReadFile(request.SpecPath)
+            : IstioOperatorReader.Read(request.SpecYaml ?? string.Empty, "the spec's YAML");
+        if (summary.ClusterName is null)
+        {
+            reporter.Warning("The spec sets no values.global.multiCluster.clusterName; the result's ClusterName is empty.");
+        }
+
+        // The version decides the command, and -WhatIf should show the command that would really run:
+        // the query reads nothing from a cluster and changes nothing, so it runs under -WhatIf too.
+        reporter.Progress(Activity, "Reading the istioctl version", 10);
+        var version = await ReadVersionAsync(istioctl, reporter, ct).ConfigureAwait(false);
+        reporter.Verbose($"istioctl {version} uses '{(version.HasInstallCommand ? "install" : "manifest apply")}'.");
+
+        // One kubeconfig file goes on the command line; a list goes in KUBECONFIG, which istioctl merges as kubectl does.
+        var kubeConfigArgument = request.KubeConfigFiles.Count == 1 ? request.KubeConfigFiles[0] : null;
+        var environment = request.KubeConfigFiles.Count > 1
+            ? new Dictionary<string, string> { ["KUBECONFIG"] = string.Join(Path.PathSeparator, request.KubeConfigFiles) }
+            : null;
+
+        var shownArguments = version.InstallArguments(request.SpecPath ?? TemporaryFilePlaceholder, request.ContextName, kubeConfigArgument);
+        var commandLine = Quote(istioctl) + " " + string.Join(' ', shownArguments.Select(Quote));
+        if (!await confirm($"context '{request.ContextName}' (cluster '{summary.ClusterName}', namespace {summary.Namespace})", $"Run {commandLine}").ConfigureAwait(false))
+        {
+            reporter.ProgressCompleted(Activity);
+            return null;
+        }
+
+        string? temporary = null;
+        try
+        {
+            var specFile = request.SpecPath;
+            if (specFile is null)
+            {
+                temporary = Path.Combine(Path.GetTempPath(), $"meshcluster-install-{Guid.NewGuid():N}.yaml");
+                await File.WriteAllTextAsync(temporary, request.SpecYaml, new UTF8Encoding(false), ct).ConfigureAwait(false);
+                specFile = temporary;
+            }
+
+            var arguments = version.InstallArguments(specFile, request.ContextName, kubeConfigArgument);
+            reporter.Progress(Activity, $"Running istioctl {arguments[0]} in context '{request.ContextName}'", 30);
+            reporter.Verbose($"Running {Quote(istioctl)} {string.Join(' ', arguments.Select(Quote))}");
+            var run = await ChildProcess.RunAsync(istioctl, arguments, environment,
+                (line, _) => reporter.Verbose("istioctl: " + line), ct).ConfigureAwait(false);
+
+            if (run.ExitCode != 0)
+            {
+                throw new MeshClusterException(ErrorIds.IstioctlFailed, ErrorCategory.InvalidResult,
+                    $"istioctl {string.Join(' ', arguments.Take(version.HasInstallCommand ? 1 : 2))} failed in context '{request.ContextName}' with exit code {run.ExitCode}. " +
+                    $"Its last output:{Environment.NewLine}{string.Join(Environment.NewLine, run.Tail)}",
+                    target: request.ContextName);
+            }
+
+            reporter.Progress(Activity, "Done", 100);
+            reporter.ProgressCompleted(Activity);
+            return new RemoteInstallOutcome(summary.ClusterName, request.ContextName, summary.Namespace, istioctl, version.Text,
+                shownArguments.ToArray(), run.ExitCode, run.Duration, request.SpecPath);
+        }
+        finally
+        {
+            // Also on failure and Ctrl+C: the spec never outlives the call.
+            if (temporary is not null)
+            {
+                try { File.Delete(temporary); }
+                catch (IOException ex) { reporter.Warning($"The temporary spec '{temporary}' could not be removed: {ex.Message}"); }
+            }
+        }
+    }
+
+    public static async Task<IstioctlVersion> ReadVersionAsync(string istioctl, IOperationReporter reporter, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(VersionTimeout);
+        var output = new StringBuilder();
+        ChildProcessResult run;
+        try
+        {
+            run = await ChildProcess.RunAsync(istioctl, new[] { "version", "--remote=false", "-o", "json" }, null, (line, isError) =>
+            {
+                if (isError) reporter.Debug("istioctl version: " + line);
+                else lock (output) output.AppendLine(line);
+            }, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new MeshClusterException(ErrorIds.IstioctlVersionUnknown, ErrorCategory.OperationTimeout,
+                $"'{istioctl} version --remote=false -o json' did not answer within {VersionTimeout.TotalSeconds:0} s.", target: istioctl);
+        }
+
+        if (run.ExitCode != 0)
+        {
+            throw new MeshClusterException(ErrorIds.IstioctlVersionUnknown, ErrorCategory.InvalidResult,
+                $"'{istioctl} version --remote=false -o json' failed with exit code {run.ExitCode}: {string.Join(" ", run.Tail)}", target: istioctl);
+        }
+
+        lock (output) return IstioctlVersion.Parse(output.ToString(), istioctl);
+    }
+
+    private static string Quote(string s) => s.Length > 0 && s.All(c => !char.IsWhiteSpace(c) && c is not '"' and not '\'') ? s : "'" + s.Replace("'", "''") + "'";
+}

@@ -1,0 +1,45 @@
+namespace MeshCluster;
+
+/// <summary>
+/// One istioctl install into a remote cluster (seed step 3). Context, ClusterName and Namespace bind
+/// by property name to Wait-IstioControlPlane, the next step.
+/// </summary>
+public sealed class IstioRemoteInstallResult
+{
+    public IstioRemoteInstallResult(string? clusterName, string context, string @namespace, string istioctlVersion,
+        string istioctlPath, string[] arguments, int exitCode, TimeSpan duration, string? specPath)
+    {
+        ClusterName = clusterName;
+        Context = context;
+        Namespace = @namespace;
+        IstioctlVersion = istioctlVersion;
+        IstioctlPath = istioctlPath;
+        Arguments = arguments;
+        ExitCode = exitCode;
+        Duration = duration;
+        SpecPath = specPath;
+    }
+
+    /// <summary>values.global.multiCluster.clusterName of the spec.</summary>
+    public string? ClusterName { get; }
+
+    /// <summary>The kubeconfig context istioctl installed into.</summary>
+    public string Context { get; }
+
+    /// <summary>The namespace of the control plane: istio-system, or the spec's values.global.istioNamespace.</summary>
+    public string Namespace { get; }
+
+    public string IstioctlVersion { get; }
+    public string IstioctlPath { get; }
+
+    /// <summary>istioctl's arguments; a spec without a file shows as &lt;temporary file&gt; (removed after the run).</summary>
+    public string[] Arguments { get; }
+
+    public int ExitCode { get; }
+    public TimeSpan Duration { get; }
+
+    /// <summary>The spec file istioctl read; null when the spec went through a temporary file.</summary>
+    public string? SpecPath { get; }
+
+    public override string ToString() => $"{ClusterName} ({Context})";
+}

@@ -1,0 +1,87 @@
+using MeshCluster.Engine.Install;
+
+namespace MeshCluster.Engine.Tests.Install;
+
+/// <summary>Runs /bin/sh scripts: the tests machines are Linux.</summary>
+public sealed class ChildProcessTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("child-process-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, true);
+
+    [Fact]
+    public async Task LinesArriveWhileTheProcessRuns()
+    {
+        // The script prints a line, then waits until the test has seen it: if lines only came
+        // after exit, it would never exit and the 60 s guard below would fail the test.
+        var go = Path.Combine(_root, "go");
+        var seen = new List<string>();
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var result = await ChildProcess.RunAsync("/bin/sh", new[] { "-c", $"echo first; echo err-line >&2; while [ ! -f '{go}' ]; do sleep 0.05; done; echo second" }, null,
+            (line, isError) =>
+            {
+                lock (seen) seen.Add((isError ? "E:" : "O:") + line);
+                if (line == "first") File.WriteAllText(go, "");
+            }, guard.Token);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(new[] { "E:err-line", "O:first", "O:second" }, seen.OrderBy(s => s, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ExitCodeAndTheLast20Lines()
+    {
+        var result = await ChildProcess.RunAsync("/bin/sh", new[] { "-c", "for i in $(seq 1 30); do echo line$i; done; exit 7" }, null, (_, _) => { }, CancellationToken.None);
+        Assert.Equal(7, result.ExitCode);
+        Assert.Equal(Enumerable.Range(11, 20).Select(i => "line" + i), result.Tail);
+    }
+
+    [Fact]
+    public async Task EnvironmentReachesTheChild()
+    {
+        var lines = new List<string>();
+        await ChildProcess.RunAsync("/bin/sh", new[] { "-c", "echo \"$KUBECONFIG\"" },
+            new Dictionary<string, string> { ["KUBECONFIG"] = "/a:/b" }, (l, _) => lines.Add(l), CancellationToken.None);
+        Assert.Equal(new[] { "/a:/b" }, lines);
+    }
+
+    [Fact]
+    public async Task CancellingKillsTheProcessTree()
+    {
+        var pidFile = Path.Combine(_root, "pid");
+        using var cts = new CancellationTokenSource();
+        var run = ChildProcess.RunAsync("/bin/sh", new[] { "-c", $"sleep 300 & echo $! > '{pidFile}'; echo started; wait" }, null,
+            (line, _) => { if (line == "started") cts.Cancel(); }, cts.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        var grandchild = int.Parse(File.ReadAllText(pidFile).Trim());
+        // Killing is asynchronous in the kernel; a reaped or zombie process is gone for our purpose.
+        for (var i = 0; i < 100 && IsRunning(grandchild); i++) await Task.Delay(50, TestContext.Current.CancellationToken);
+        Assert.False(IsRunning(grandchild), "the grandchild 'sleep 300' survived the cancel");
+    }
+
+    [Fact]
+    public async Task AProgramThatCannotStartIsIstioctlStartFailed()
+    {
+        var file = Path.Combine(_root, "not-a-program");
+        File.WriteAllText(file, "no shebang, not executable");
+        var ex = await Assert.ThrowsAsync<MeshCluster.Engine.Errors.MeshClusterException>(() =>
+            ChildProcess.RunAsync(file, Array.Empty<string>(), null, (_, _) => { }, CancellationToken.None));
+        Assert.Equal(MeshCluster.Engine.Errors.ErrorIds.IstioctlStartFailed, ex.ErrorId);
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        var stat = $"/proc/{pid}/stat";
+        if (!File.Exists(stat)) return false;
+        try
+        {
+            var text = File.ReadAllText(stat);
+            return text[(text.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Management.Automation;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Install;
+
+namespace MeshCluster.Engine.Tests.Install;
+
+public sealed class InstallSpecFileTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("spec-file-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, true);
+
+    [Fact]
+    public void CreatesFolders()
+    {
+        var path = Path.Combine(_root, "a", "b", "install.yaml");
+        InstallSpecFile.Write(path, "kind: IstioOperator\n", force: false);
+        Assert.Equal("kind: IstioOperator\n", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
+
+    [Fact]
+    public void KeepsAnExistingFileWithoutForce()
+    {
+        var path = Path.Combine(_root, "install.yaml");
+        File.WriteAllText(path, "old");
+        var ex = Assert.Throws<MeshClusterException>(() => InstallSpecFile.Write(path, "new", force: false));
+        Assert.Equal(ErrorIds.InstallSpecFileExists, ex.ErrorId);
+        Assert.Equal(ErrorCategory.ResourceExists, ex.Category);
+        Assert.Equal(path, ex.Target);
+        Assert.Equal("old", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(_root));
+    }
+
+    [Fact]
+    public void ForceOverwrites()
+    {
+        var path = Path.Combine(_root, "install.yaml");
+        File.WriteAllText(path, "old");
+        InstallSpecFile.Write(path, "new", force: true);
+        Assert.Equal("new", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void AFolderIsNotOverwrittenEvenWithForce()
+    {
+        var ex = Assert.Throws<MeshClusterException>(() => InstallSpecFile.Write(_root, "new", force: true));
+        Assert.Equal(ErrorIds.InstallSpecFileExists, ex.ErrorId);
+        Assert.True(Directory.Exists(_root));
+    }
+}

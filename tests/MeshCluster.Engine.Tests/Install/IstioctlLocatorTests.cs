@@ -1,0 +1,83 @@
+using System.Management.Automation;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Install;
+
+namespace MeshCluster.Engine.Tests.Install;
+
+public sealed class IstioctlLocatorTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("istioctl-locator-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, true);
+
+    private string MakeIstioctl(string folder, string name = "istioctl", bool executable = true)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(_root, folder)).FullName;
+        var file = Path.Combine(dir, name);
+        File.WriteAllText(file, "#!/bin/sh\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, executable ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute : UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return file;
+    }
+
+    [Fact]
+    public void ExplicitPathWinsOverEnvironmentAndPath()
+    {
+        var explicitOne = MakeIstioctl("explicit");
+        var env = MakeIstioctl("env");
+        var onPath = MakeIstioctl("path");
+        Assert.Equal(explicitOne, IstioctlLocator.Locate(explicitOne, env, Path.GetDirectoryName(onPath), false));
+    }
+
+    [Fact]
+    public void EnvironmentWinsOverPath()
+    {
+        var env = MakeIstioctl("env");
+        var onPath = MakeIstioctl("path");
+        Assert.Equal(env, IstioctlLocator.Locate(null, env, Path.GetDirectoryName(onPath), false));
+    }
+
+    [Fact]
+    public void FirstExecutableOnPath()
+    {
+        var notExecutable = MakeIstioctl("a", executable: false);
+        var second = MakeIstioctl("b");
+        var third = MakeIstioctl("c");
+        var path = string.Join(Path.PathSeparator, Path.Combine(_root, "missing"), Path.GetDirectoryName(notExecutable), "", Path.GetDirectoryName(second), Path.GetDirectoryName(third));
+        Assert.Equal(second, IstioctlLocator.Locate(null, null, path, false));
+    }
+
+    [Fact]
+    public void OnWindowsTheExeIsFound()
+    {
+        var exe = MakeIstioctl("win", "istioctl.exe");
+        Assert.Equal(exe, IstioctlLocator.Locate(null, "", Path.GetDirectoryName(exe), true));
+    }
+
+    [Fact]
+    public void NothingOnPathIsIstioctlNotFound()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "empty"));
+        var ex = Assert.Throws<MeshClusterException>(() => IstioctlLocator.Locate(null, null, Path.Combine(_root, "empty"), false));
+        Assert.Equal(ErrorIds.IstioctlNotFound, ex.ErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, ex.Category);
+        Assert.Equal("istioctl", ex.Target);
+        Assert.NotNull(ex.RecommendedAction);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AMissingNamedPathIsNotReplacedByPath(bool viaParameter)
+    {
+        var onPath = MakeIstioctl("path");
+        var missing = Path.Combine(_root, "nope", "istioctl");
+        var ex = Assert.Throws<MeshClusterException>(() =>
+            IstioctlLocator.Locate(viaParameter ? missing : null, viaParameter ? null : missing, Path.GetDirectoryName(onPath), false));
+        Assert.Equal(ErrorIds.IstioctlNotFound, ex.ErrorId);
+        Assert.Equal(missing, ex.Target);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Management.Automation;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Install;
+
+namespace MeshCluster.Engine.Tests.Install;
+
+/// <summary>The orchestration with a /bin/sh istioctl that records its arguments (no cluster involved).</summary>
+public sealed class RemoteInstallerTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("remote-installer-").FullName;
+    private const string Spec = "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  values:\n    global:\n      multiCluster:\n        clusterName: cluster2\n";
+
+    public void Dispose() => Directory.Delete(_root, true);
+
+    private string FakeIstioctl(string version, int exitCode)
+    {
+        var log = Path.Combine(_root, "log");
+        var file = Path.Combine(_root, "istioctl");
+        File.WriteAllText(file, $$$"""
+            #!/bin/sh
+            if [ "$1" = version ]; then echo '{"clientVersion":{"version":"{{{version}}}"}}'; exit 0; fi
+            echo "$@" >> '{{{log}}}'
+            # the -f file, as istioctl would read it
+            while [ $# -gt 0 ]; do if [ "$1" = -f ]; then cp "$2" '{{{_root}}}/seen.yaml'; fi; shift; done
+            echo working; echo "problem" >&2
+            exit {{{exitCode}}}
+            """.Replace("\r", ""));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return file;
+    }
+
+    private static RemoteInstallRequest Request(string istioctl, params string[] kubeconfigs) =>
+        new(Spec, null, istioctl, "cluster2", kubeconfigs.Length == 0 ? new[] { "/k/config" } : kubeconfigs);
+
+    private sealed class Recorder : IOperationReporter
+    {
+        public List<string> Lines { get; } = new();
+        public void Verbose(string message) { lock (Lines) Lines.Add(message); }
+        public void Warning(string message) { lock (Lines) Lines.Add("W:" + message); }
+        public void Debug(string message) { }
+        public void Progress(string activity, string status, int percent = -1) { lock (Lines) Lines.Add("P:" + status); }
+        public void ProgressCompleted(string activity) { }
+    }
+
+    private int TempSpecs() => Directory.GetFiles(Path.GetTempPath(), "meshcluster-install-*.yaml").Length;
+
+    [Fact]
+    public async Task InstallsThroughATemporaryFileThatIsRemoved()
+    {
+        var reporter = new Recorder();
+        var outcome = await RemoteInstaller.InstallAsync(Request(FakeIstioctl("1.24.0", 0)), (_, _) => Task.FromResult(true), reporter, CancellationToken.None);
+
+        Assert.NotNull(outcome);
+        Assert.Equal(("cluster2", "cluster2", "istio-system", "1.24.0", 0), (outcome!.ClusterName, outcome.Context, outcome.Namespace, outcome.IstioctlVersion, outcome.ExitCode));
+        Assert.Equal(new[] { "install", "-y", "-f", RemoteInstaller.TemporaryFilePlaceholder, "--context", "cluster2", "--kubeconfig", "/k/config" }, outcome.Arguments);
+        Assert.Null(outcome.SpecPath);
+        Assert.Equal(Spec, File.ReadAllText(Path.Combine(_root, "seen.yaml")));
+
+        var call = File.ReadAllText(Path.Combine(_root, "log")).Trim();
+        var tempFile = call.Split(' ')[3];
+        Assert.StartsWith(Path.GetTempPath(), tempFile);
+        Assert.False(File.Exists(tempFile));
+        Assert.Contains("istioctl: working", reporter.Lines);
+        Assert.Contains("istioctl: problem", reporter.Lines);
+        Assert.Contains(reporter.Lines, l => l.StartsWith("P:Running istioctl install", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FailureCarriesExitCodeAndTailAndRemovesTheTemporaryFile()
+    {
+        var ex = await Assert.ThrowsAsync<MeshClusterException>(() =>
+            RemoteInstaller.InstallAsync(Request(FakeIstioctl("1.6.8", 4)), (_, _) => Task.FromResult(true), new Recorder(), CancellationToken.None));
+        Assert.Equal(ErrorIds.IstioctlFailed, ex.ErrorId);
+        Assert.Equal(ErrorCategory.InvalidResult, ex.Category);
+        Assert.Equal("cluster2", ex.Target);
+        Assert.Contains("exit code 4", ex.Message);
+        Assert.Contains("working", ex.Message);
+        Assert.Contains("problem", ex.Message);
+
+        var call = File.ReadAllText(Path.Combine(_root, "log")).Trim();
+        Assert.StartsWith("manifest apply -f ", call);
+        Assert.False(File.Exists(call.Split(' ')[3]));
+    }
+
+    [Fact]
+    public async Task DeclinedRunsNothingAndWritesNoTemporaryFile()
+    {
+        string? shown = null;
+        var outcome = await RemoteInstaller.InstallAsync(Request(FakeIstioctl("1.24.0", 0), "/a/one", "/b/two"),
+            (_, action) => { shown = action; return Task.FromResult(false); }, new Recorder(), CancellationToken.None);
+        Assert.Null(outcome);
+        Assert.False(File.Exists(Path.Combine(_root, "log")));
+        // Several kubeconfig files travel in KUBECONFIG, not on the command line.
+        Assert.EndsWith("install -y -f '<temporary file>' --context cluster2", shown);
+    }
+
+    [Fact]
+    public async Task AMissingSpecFileIsInstallSpecFileNotFound()
+    {
+        var missing = Path.Combine(_root, "none.yaml");
+        var ex = await Assert.ThrowsAsync<MeshClusterException>(() => RemoteInstaller.InstallAsync(
+            new RemoteInstallRequest(null, missing, FakeIstioctl("1.24.0", 0), "cluster2", new[] { "/k" }), (_, _) => Task.FromResult(true), new Recorder(), CancellationToken.None));
+        Assert.Equal(ErrorIds.InstallSpecFileNotFound, ex.ErrorId);
+        Assert.Equal(missing, ex.Target);
+    }
+
+    [Fact]
+    public async Task AVersionThatCannotBeReadIsIstioctlVersionUnknown()
+    {
+        var ex = await Assert.ThrowsAsync<MeshClusterException>(() =>
+            RemoteInstaller.InstallAsync(Request(FakeIstioctl("banana", 0)), (_, _) => Task.FromResult(true), new Recorder(), CancellationToken.None));
+        Assert.Equal(ErrorIds.IstioctlVersionUnknown, ex.ErrorId);
+        Assert.False(File.Exists(Path.Combine(_root, "log")));
+    }
+}
