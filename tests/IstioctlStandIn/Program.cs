@@ -97,6 +97,7 @@ try
     await CreateOrReplace(() => client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }), () => Task.CompletedTask);
     var sa = new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "istio-reader-service-account", NamespaceProperty = ns } };
     await CreateOrReplace(() => client.CoreV1.CreateNamespacedServiceAccountAsync(sa, ns), () => Task.CompletedTask);
+    await GrantReader(client, ns);
     var istiodSa = new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "istiod", NamespaceProperty = ns } };
     await CreateOrReplace(() => client.CoreV1.CreateNamespacedServiceAccountAsync(istiodSa, ns), () => Task.CompletedTask);
     if (!modern) await Say("✔ Finished applying manifest for component Base.");
@@ -197,6 +198,35 @@ static async Task CreateOrReplace(Func<Task> create, Func<Task> replace)
     {
         await replace();
     }
+}
+
+// The istio-discovery chart's reader-clusterrole.yaml and its binding: what lets the primary's istiod
+// read this cluster through istio-reader-service-account (the remote secret's identity).
+static async Task GrantReader(IKubernetes client, string ns)
+{
+    var name = $"istio-reader-clusterrole-{ns}";
+    string[] read = { "get", "list", "watch" };
+    var role = new V1ClusterRole
+    {
+        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = "istio-reader" } },
+        Rules = new List<V1PolicyRule>
+        {
+            new() { ApiGroups = new[] { "config.istio.io", "security.istio.io", "networking.istio.io", "authentication.istio.io", "rbac.istio.io", "telemetry.istio.io", "extensions.istio.io" }, Resources = new[] { "*" }, Verbs = read },
+            new() { ApiGroups = new[] { "" }, Resources = new[] { "endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets", "configmaps" }, Verbs = read },
+            new() { ApiGroups = new[] { "discovery.k8s.io" }, Resources = new[] { "endpointslices" }, Verbs = read },
+            new() { ApiGroups = new[] { "apps" }, Resources = new[] { "replicasets" }, Verbs = read },
+            new() { ApiGroups = new[] { "authentication.k8s.io" }, Resources = new[] { "tokenreviews" }, Verbs = new[] { "create" } },
+            new() { ApiGroups = new[] { "authorization.k8s.io" }, Resources = new[] { "subjectaccessreviews" }, Verbs = new[] { "create" } },
+        },
+    };
+    await CreateOrReplace(() => client.RbacAuthorizationV1.CreateClusterRoleAsync(role), () => client.RbacAuthorizationV1.ReplaceClusterRoleAsync(role, name));
+    var binding = new V1ClusterRoleBinding
+    {
+        Metadata = new V1ObjectMeta { Name = name },
+        RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = name },
+        Subjects = new List<Rbacv1Subject> { new() { Kind = "ServiceAccount", Name = "istio-reader-service-account", NamespaceProperty = ns } },
+    };
+    await CreateOrReplace(() => client.RbacAuthorizationV1.CreateClusterRoleBindingAsync(binding), () => client.RbacAuthorizationV1.ReplaceClusterRoleBindingAsync(binding, name));
 }
 
 static async Task Deploy(IKubernetes client, string ns, string name, string app, string image)
