@@ -145,7 +145,7 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
             ReadyAfter = TimeSpan.FromMilliseconds(200),
             Fate = _ => Interlocked.Increment(ref count) == 1 ? PodFate.Ready : PodFate.CrashLoopBackOff,
         });
-        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(Deployment("istiod", 2, "discovery"), ns, cancellationToken: Ct);
+        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("istiod", 2, "discovery"), ns, cancellationToken: Ct);
 
         var result = session.Invoke("Wait-IstioControlPlane -Context $C2 -Namespace $args[0] -Timeout 00:00:03", ns);
 
@@ -207,7 +207,7 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
         await Task.Delay(TimeSpan.FromMilliseconds(500), Ct); // let the wait start on the missing namespace
         await _cluster.EnsureNamespaceAsync(ns, Ct);
         await using var kubelet = SimulatedKubelet.Start(_cluster.Admin, ns, new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromMilliseconds(200) });
-        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
+        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
         var result = await wait;
 
         Assert.True(result.Errors.Count == 0 && result.Terminating is null, result.AllErrorText());
@@ -222,7 +222,7 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
         var ns = await NamespaceAsync("cp-pipe");
         using var session = fixture.NewSession();
         await using var kubelet = SimulatedKubelet.Start(_cluster.Admin, ns, new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromMilliseconds(300) });
-        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
+        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
 
         var result = session.Invoke("[pscustomobject]@{Context='cluster2'; ClusterName='cluster2'; Namespace=$args[0]} | Wait-IstioControlPlane -Timeout 00:01:00", ns);
 
@@ -242,7 +242,7 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
         var jobPod = await CreateCompletedJobPodAsync(ns);
         using var session = fixture.NewSession();
         await using var kubelet = SimulatedKubelet.Start(_cluster.Admin, ns, new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromMilliseconds(300) });
-        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
+        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
 
         var result = session.Invoke("Wait-IstioControlPlane -Context $C2 -Namespace $args[0] -Timeout 00:01:00", ns);
 
@@ -268,7 +268,7 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
             ReadyAfter = TimeSpan.FromMilliseconds(200),
             Fate = _ => PodFate.CrashLoopBackOff,
         });
-        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
+        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
 
         var result = await session.InvokeAsync("Wait-IstioControlPlane -Context $C2 -Namespace $args[0] -Timeout 00:05:00", TimeSpan.FromSeconds(2), ns);
 
@@ -412,30 +412,8 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
     /// <summary>The seed's pair: istiod (1 container) and prometheus (2 containers, the second a sidecar).</summary>
     private async Task CreateSeedDeploymentsAsync(string ns)
     {
-        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
-        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(Deployment("prometheus", 1, "prometheus", "istio-proxy"), ns, cancellationToken: Ct);
-    }
-
-    private static V1Deployment Deployment(string name, int replicas, params string[] containers)
-    {
-        var labels = new Dictionary<string, string> { ["app"] = name };
-        return new V1Deployment
-        {
-            Metadata = new V1ObjectMeta { Name = name, Labels = labels },
-            Spec = new V1DeploymentSpec
-            {
-                Replicas = replicas,
-                Selector = new V1LabelSelector { MatchLabels = labels },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = labels },
-                    Spec = new V1PodSpec
-                    {
-                        Containers = containers.Select(c => new V1Container { Name = c, Image = "docker.io/istio/pilot:1.7.0" }).ToList(),
-                    },
-                },
-            },
-        };
+        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
+        await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("prometheus", 1, "prometheus", "istio-proxy"), ns, cancellationToken: Ct);
     }
 
     /// <summary>

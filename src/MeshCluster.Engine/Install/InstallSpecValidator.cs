@@ -2,16 +2,13 @@ using System.Management.Automation;
 using System.Net;
 using System.Text.RegularExpressions;
 using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Naming;
 
 namespace MeshCluster.Engine.Install;
 
 /// <summary>Checks a spec's values before anything is written, so a bad value never reaches a file or a cluster.</summary>
 public static partial class InstallSpecValidator
 {
-    // Istio names the remote secret istio-remote-secret-<cluster>, and create-remote-secret --name demands a DNS-1123 label.
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
-    private static partial Regex Dns1123Label();
-
     // RFC 1123 host name: labels of letters, digits and inner hyphens, joined by dots (a trailing dot allowed).
     [GeneratedRegex(@"^(?=.{1,253}\.?$)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*\.?$", RegexOptions.CultureInvariant)]
     private static partial Regex DnsName();
@@ -26,12 +23,7 @@ public static partial class InstallSpecValidator
         NotEmpty(p.MeshId, "MeshId");
         NotEmpty(p.RemotePilotAddress, "RemotePilotAddress");
 
-        if (!IsDns1123Label(p.ClusterName))
-        {
-            throw new MeshClusterException(ErrorIds.ClusterNameInvalid, ErrorCategory.InvalidArgument,
-                $"The cluster name '{p.ClusterName}' is not a DNS-1123 label (at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit). " +
-                "Istio names the remote secret after it.", target: p.ClusterName);
-        }
+        ClusterName.Validate(p.ClusterName);
 
         if (!IsIpOrDnsName(p.RemotePilotAddress))
         {
@@ -40,8 +32,6 @@ public static partial class InstallSpecValidator
                 "Give the address of the primary's gateway (Get-IstioDiscoveryAddress reads it).", target: p.RemotePilotAddress);
         }
     }
-
-    public static bool IsDns1123Label(string value) => value.Length <= 63 && Dns1123Label().IsMatch(value);
 
     public static bool IsIpOrDnsName(string value)
     {

@@ -31,21 +31,6 @@ public static partial class RemoteSecretNames
         secretName.StartsWith(serviceAccount + "-token-", StringComparison.Ordinal) &&
         secretName.AsSpan(serviceAccount.Length + 7).IndexOfAnyExcept("bcdfghjklmnpqrstvwxz2456789") < 0;
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
-    private static partial Regex Dns1123Label();
-
-    public static bool IsDns1123Label(string? value) =>
-        !string.IsNullOrEmpty(value) && value.Length <= 63 && Dns1123Label().IsMatch(value);
-
-    /// <summary>The cluster name becomes part of a Secret name and a data key: istioctl requires a DNS-1123 label.</summary>
-    public static void ValidateClusterName(string? name)
-    {
-        if (IsDns1123Label(name)) return;
-        throw new MeshClusterException(ErrorIds.ClusterNameInvalid, ErrorCategory.InvalidArgument,
-            $"The cluster name '{name}' is not a DNS-1123 label: at most 63 characters, lower-case letters, digits and '-', starting and ending with a letter or digit.",
-            target: name);
-    }
-
     /// <summary>True when the URL's host is a loopback name or address, which the primary's istiod cannot reach.</summary>
     public static bool IsLoopbackServer(string? server)
     {

@@ -61,7 +61,7 @@ public static class RemoteSecretPublisher
         Func<string, string, Task<bool>> shouldProcess, IOperationReporter reporter, CancellationToken ct)
     {
         // Every argument check comes before the first request, so a bad one changes nothing.
-        RemoteSecretNames.ValidateClusterName(request.ClusterName);
+        MeshCluster.Engine.Naming.ClusterName.Validate(request.ClusterName);
         var server = request.Server ?? remote.Server;
         ValidateServer(server, request.Server is not null);
         if (request.OutFile is null && primary is null) throw new ArgumentNullException(nameof(primary));

@@ -75,7 +75,7 @@ public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
         var request = new RemoteSecretRequest(Name, Namespace, ServiceAccount, Server, TlsServerName, CreateServiceAccount, SkipVerify,
             _outFilePath, ForceTokenSecret ? TokenSecretMode.Created : TokenSecretMode.Auto);
         // Check the name before connecting anywhere: a bad one must change nothing.
-        RemoteSecretNames.ValidateClusterName(Name);
+        MeshCluster.Engine.Naming.ClusterName.Validate(Name);
         var remote = Connect();
         var primary = PrimaryContext is null ? null : Connect(PrimaryContext);
         var result = await RemoteSecretPublisher.PublishAsync(remote, primary, request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);

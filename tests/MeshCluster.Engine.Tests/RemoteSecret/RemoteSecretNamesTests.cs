@@ -14,8 +14,8 @@ public class RemoteSecretNamesTests
     [InlineData("abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc")] // 63
     public void Accepts_dns1123_labels(string name)
     {
-        Assert.True(RemoteSecretNames.IsDns1123Label(name));
-        RemoteSecretNames.ValidateClusterName(name);
+        Assert.True(MeshCluster.Engine.Naming.ClusterName.IsDns1123Label(name));
+        MeshCluster.Engine.Naming.ClusterName.Validate(name);
     }
 
     [Theory]
@@ -28,7 +28,7 @@ public class RemoteSecretNamesTests
     [InlineData("abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd")] // 64
     public void Rejects_other_names_with_ClusterNameInvalid(string name)
     {
-        var ex = Assert.Throws<MeshClusterException>(() => RemoteSecretNames.ValidateClusterName(name));
+        var ex = Assert.Throws<MeshClusterException>(() => MeshCluster.Engine.Naming.ClusterName.Validate(name));
         Assert.Equal(ErrorIds.ClusterNameInvalid, ex.ErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, ex.Category);
         Assert.Equal(name, ex.Target);

@@ -106,7 +106,7 @@ public sealed class TestGroundTests(ClustersFixture fixture)
         await using var kubelet = SimulatedKubelet.Start(cluster.Admin, ns, new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromMilliseconds(300) });
 
         var stopwatch = Stopwatch.StartNew();
-        await cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(Deployment("istiod", 2), ns, cancellationToken: Ct);
+        await cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("istiod", 2), ns, cancellationToken: Ct);
         var deployment = await WaitDeploymentAsync(cluster.Admin, ns, "istiod", d => d.Status?.AvailableReplicas == 2, TimeSpan.FromSeconds(60));
         Out($"Deployment available after {stopwatch.ElapsedMilliseconds} ms; last pod Ready at +{(kubelet.LastReadyAt!.Value - DateTime.UtcNow + stopwatch.Elapsed).TotalMilliseconds:0} ms");
 
@@ -138,7 +138,7 @@ public sealed class TestGroundTests(ClustersFixture fixture)
             ReadyAfter = TimeSpan.FromMilliseconds(100),
             Fate = _ => fate,
         });
-        await cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(Deployment("istiod", 1), ns, cancellationToken: Ct);
+        await cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("istiod", 1), ns, cancellationToken: Ct);
 
         V1Pod pod;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -203,25 +203,6 @@ public sealed class TestGroundTests(ClustersFixture fixture)
         // Still running.
         await _clusters.Cluster1.Admin.CoreV1.ReadNamespaceAsync("default", cancellationToken: Ct);
         Assert.True(File.Exists(_clusters.KubeConfigPath));
-    }
-
-    internal static V1Deployment Deployment(string name, int replicas)
-    {
-        var labels = new Dictionary<string, string> { ["app"] = name };
-        return new V1Deployment
-        {
-            Metadata = new V1ObjectMeta { Name = name, Labels = labels },
-            Spec = new V1DeploymentSpec
-            {
-                Replicas = replicas,
-                Selector = new V1LabelSelector { MatchLabels = labels },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = labels },
-                    Spec = new V1PodSpec { Containers = new List<V1Container> { new() { Name = "discovery", Image = "docker.io/istio/pilot:1.7.0" } } },
-                },
-            },
-        };
     }
 
     private static async Task<V1Deployment> WaitDeploymentAsync(IKubernetes client, string ns, string name, Func<V1Deployment, bool> done, TimeSpan timeout)
