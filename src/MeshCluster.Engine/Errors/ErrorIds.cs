@@ -7,6 +7,9 @@ public static partial class ErrorIds
     public const string KubeConfigInvalid = nameof(KubeConfigInvalid);
     public const string KubeContextNotFound = nameof(KubeContextNotFound);
     public const string KubeCredentialPluginFailed = nameof(KubeCredentialPluginFailed);
+    /// <summary>-Timeout of Get-IstioDiscoveryAddress is not positive.</summary>
+    public const string TimeoutInvalid = nameof(TimeoutInvalid);
+
     public const string KubeApiUnreachable = nameof(KubeApiUnreachable);
     public const string KubeApiError = nameof(KubeApiError);
     public const string KubeApiForbidden = nameof(KubeApiForbidden);

@@ -51,6 +51,20 @@ public static class KubeApi
         }
     }
 
+    /// <summary>Creates; a 409 (made meanwhile by someone else, or by an earlier run) counts as done and gives null.</summary>
+    public static async Task<T?> CreateOrExistingAsync<T>(KubeConnection connection, string what, Func<IKubernetesCall, Task<T>> create, CancellationToken ct)
+        where T : class
+    {
+        try
+        {
+            return await CallAsync(connection, what, create, ct).ConfigureAwait(false);
+        }
+        catch (MeshClusterException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
+        {
+            return null;
+        }
+    }
+
     internal static MeshClusterException Unreachable(KubeConnection connection, string what, Exception ex)
     {
         var reason = Innermost(ex) switch

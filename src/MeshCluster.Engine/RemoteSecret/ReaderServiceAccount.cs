@@ -57,7 +57,7 @@ public static class ReaderServiceAccount
         if (existingNs is null)
         {
             reporter.Verbose($"Creating Namespace '{ns}' in context '{remote.ContextName}'.");
-            await CreateOrExistingAsync(remote, $"creating Namespace {ns}",
+            await KubeApi.CreateOrExistingAsync(remote, $"creating Namespace {ns}",
                 c => c.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: c.Token), ct).ConfigureAwait(false);
         }
 
@@ -65,7 +65,7 @@ public static class ReaderServiceAccount
         if (account is null)
         {
             reporter.Verbose($"Creating ServiceAccount {ns}/{name} in context '{remote.ContextName}'.");
-            account = await CreateOrExistingAsync(remote, $"creating ServiceAccount {ns}/{name}",
+            account = await KubeApi.CreateOrExistingAsync(remote, $"creating ServiceAccount {ns}/{name}",
                 c => c.Client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns } }, ns, cancellationToken: c.Token), ct).ConfigureAwait(false)
                 ?? await GetAsync(remote, ns, name, ct).ConfigureAwait(false)
                 ?? throw NotFound(remote, ns, name);
@@ -84,7 +84,7 @@ public static class ReaderServiceAccount
         {
             // An existing role is left as it is: the Istio chart installs a wider one under the same name.
             reporter.Verbose($"Creating ClusterRole {roleName} in context '{remote.ContextName}'.");
-            await CreateOrExistingAsync(remote, $"creating ClusterRole {roleName}",
+            await KubeApi.CreateOrExistingAsync(remote, $"creating ClusterRole {roleName}",
                 c => c.Client.RbacAuthorizationV1.CreateClusterRoleAsync(new V1ClusterRole
                 {
                     Metadata = new V1ObjectMeta { Name = roleName, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = RemoteSecretNames.FieldManager } },
@@ -98,7 +98,7 @@ public static class ReaderServiceAccount
         if (binding is null)
         {
             reporter.Verbose($"Creating ClusterRoleBinding {roleName} for ServiceAccount {ns}/{account} in context '{remote.ContextName}'.");
-            await CreateOrExistingAsync(remote, $"creating ClusterRoleBinding {roleName}",
+            await KubeApi.CreateOrExistingAsync(remote, $"creating ClusterRoleBinding {roleName}",
                 c => c.Client.RbacAuthorizationV1.CreateClusterRoleBindingAsync(new V1ClusterRoleBinding
                 {
                     Metadata = new V1ObjectMeta { Name = roleName, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = RemoteSecretNames.FieldManager } },
@@ -115,19 +115,5 @@ public static class ReaderServiceAccount
         binding.Subjects = (binding.Subjects ?? new List<Rbacv1Subject>()).Append(subject).ToList();
         await KubeApi.CallAsync(remote, $"updating ClusterRoleBinding {roleName}",
             c => c.Client.RbacAuthorizationV1.ReplaceClusterRoleBindingAsync(binding, roleName, cancellationToken: c.Token), ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Creates; a 409 (made meanwhile by someone else) counts as done and gives null.</summary>
-    private static async Task<T?> CreateOrExistingAsync<T>(KubeConnection remote, string what, Func<IKubernetesCall, Task<T>> create, CancellationToken ct)
-        where T : class
-    {
-        try
-        {
-            return await KubeApi.CallAsync(remote, what, create, ct).ConfigureAwait(false);
-        }
-        catch (MeshClusterException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
-        {
-            return null;
-        }
     }
 }

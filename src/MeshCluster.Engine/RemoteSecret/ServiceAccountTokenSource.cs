@@ -164,25 +164,19 @@ public static class ServiceAccountTokenSource
         }
 
         reporter.Verbose($"Creating token secret {ns}/{own} for ServiceAccount '{sa}' in context '{remote.ContextName}'.");
-        try
-        {
-            await KubeApi.CallAsync(remote, $"creating Secret {ns}/{own}",
-                c => c.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        // null: another run made it meanwhile.
+        var created = await KubeApi.CreateOrExistingAsync(remote, $"creating Secret {ns}/{own}",
+            c => c.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+            {
+                Metadata = new V1ObjectMeta
                 {
-                    Metadata = new V1ObjectMeta
-                    {
-                        Name = own,
-                        NamespaceProperty = ns,
-                        Annotations = new Dictionary<string, string> { [RemoteSecretNames.ServiceAccountNameAnnotation] = sa },
-                    },
-                    Type = RemoteSecretNames.ServiceAccountTokenType,
-                }, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
-            return (own, true);
-        }
-        catch (MeshClusterException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
-        {
-            return (own, false); // another run made it meanwhile
-        }
+                    Name = own,
+                    NamespaceProperty = ns,
+                    Annotations = new Dictionary<string, string> { [RemoteSecretNames.ServiceAccountNameAnnotation] = sa },
+                },
+                Type = RemoteSecretNames.ServiceAccountTokenType,
+            }, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        return (own, created is not null);
     }
 
     private static bool IsTokenOf(V1Secret secret, string account) =>

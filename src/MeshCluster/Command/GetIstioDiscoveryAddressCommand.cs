@@ -32,11 +32,7 @@ public sealed class GetIstioDiscoveryAddressCommand : KubeCmdlet
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        if (Timeout <= TimeSpan.Zero)
-        {
-            throw new MeshCluster.Engine.Errors.MeshClusterException("TimeoutInvalid", ErrorCategory.InvalidArgument,
-                $"-Timeout must be positive; it is {Timeout}.", Timeout, terminating: true);
-        }
+        RequirePositive(Timeout, MeshCluster.Engine.Errors.ErrorIds.TimeoutInvalid);
 
         var connection = Connect();
         var info = await DiscoveryAddressReader.GetAsync(connection, Namespace, ServiceName, Wait, Timeout, Reporter, cancellationToken)

@@ -80,7 +80,8 @@ public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
         var primary = PrimaryContext is null ? null : Connect(PrimaryContext);
         var result = await RemoteSecretPublisher.PublishAsync(remote, primary, request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
         if (result is null) return;
-        Emit(new IstioRemoteSecret((RemoteSecretAction)(int)result.Action, result.SecretName, result.Namespace, result.ClusterName, result.Server,
+        // By name, not number: the engine and the output type each have their own enum.
+        Emit(new IstioRemoteSecret(Enum.Parse<RemoteSecretAction>(result.Action.ToString()), result.SecretName, result.Namespace, result.ClusterName, result.Server,
             result.RemoteContext, result.PrimaryContext, result.ServiceAccount, result.TokenSecretName, result.ResourceVersion, result.Path));
     }
 }

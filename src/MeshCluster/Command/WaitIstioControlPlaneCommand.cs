@@ -35,11 +35,7 @@ public sealed class WaitIstioControlPlaneCommand : KubeCmdlet
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        if (Timeout <= TimeSpan.Zero)
-        {
-            throw new MeshClusterException(ErrorIds.ControlPlaneTimeoutInvalid, ErrorCategory.InvalidArgument,
-                $"-Timeout must be positive; it is {Timeout}.", Timeout, terminating: true);
-        }
+        RequirePositive(Timeout, ErrorIds.ControlPlaneTimeoutInvalid);
 
         var connection = Connect();
         var result = await ControlPlaneWaiter.WaitAsync(connection, Namespace, Timeout, Reporter, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.KubeConfig;
 
 namespace MeshCluster.Hosting;
@@ -16,6 +17,15 @@ public abstract class KubeCmdlet : AsyncCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? KubeConfig { get; set; }
+
+    /// <summary>A -Timeout must be positive: a terminating error with the cmdlet's own id otherwise.</summary>
+    private protected static void RequirePositive(TimeSpan timeout, string errorId)
+    {
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new MeshClusterException(errorId, ErrorCategory.InvalidArgument, $"-Timeout must be positive; it is {timeout}.", timeout, terminating: true);
+        }
+    }
 
     /// <summary>Resolves -Context/-KubeConfig; a kubeconfig problem is a terminating error.</summary>
     private protected KubeConnection Connect(string? context = null) =>
