@@ -108,7 +108,7 @@ try
 
     if (!modern)
     {
-        // 1.6's default profile also ran prometheus in the remote (the seed lists its pod).
+        // 1.6's default profile also ran prometheus in the remote (Istio's guide lists its pod).
         await Say("- Applying manifest for component AddonComponents...");
         await Deploy(client, ns, "prometheus", "prometheus", "docker.io/prom/prometheus:v2.15.1");
         await Say("✔ Finished applying manifest for component AddonComponents.");

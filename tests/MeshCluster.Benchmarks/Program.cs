@@ -9,9 +9,7 @@ using MeshCluster.TestGround;
 // readiness-detection latency of Wait-IstioControlPlane (from the last pod turning Ready, as the API
 // server accepted it, to the cmdlet returning its object), median and worst of <runs> runs.
 var runs = args.Length > 0 ? int.Parse(args[0]) : 10;
-var root = new DirectoryInfo(AppContext.BaseDirectory);
-while (!File.Exists(Path.Combine(root.FullName, "MeshCluster.sln"))) root = root.Parent!;
-var manifest = Path.Combine(root.FullName, "out", "MeshCluster", "MeshCluster.psd1");
+var manifest = RepositoryLayout.ModuleManifest;
 
 await using var clusters = await TestClusters.StartAsync();
 Console.WriteLine($"test ground up in {clusters.StartupTime.TotalSeconds:0.0} s");
@@ -21,7 +19,7 @@ var c2 = clusters.Cluster2;
 // 1. Import-Module + first call, in this (fresh) process.
 await c1.EnsureNamespaceAsync("bench-gw");
 await LoadBalancerSimulator.CreateServiceAsync(c1.Admin, "bench-gw", "istio-ingressgateway");
-await LoadBalancerSimulator.SetIngressAsync(c1.Admin, "bench-gw", "istio-ingressgateway", new[] { ("192.0.2.10", (string?)null) });
+await LoadBalancerSimulator.SetIngressAsync(c1.Admin, "bench-gw", "istio-ingressgateway", new (string?, string?)[] { ("192.0.2.10", null) });
 using var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
 runspace.Open();
 var importTime = Time(() => Invoke("Import-Module $args[0] -ErrorAction Stop", manifest));

@@ -18,6 +18,10 @@ public sealed class ClustersFixture : IAsyncLifetime
 
     public string KubeConfigPath => Clusters.KubeConfigPath;
 
+    /// <summary>The admin bearer tokens of the test kubeconfig: what must never reach a stream.</summary>
+    public IReadOnlyList<string> AdminTokens => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(KubeConfigPath), @"token:\s*(\S+)")
+        .Select(m => m.Groups[1].Value.Trim('"', '\'')).ToArray();
+
     /// <summary>What the start-up said (timings per server), for a test to print.</summary>
     public IReadOnlyList<string> StartupLog
     {

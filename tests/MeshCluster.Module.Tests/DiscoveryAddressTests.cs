@@ -27,12 +27,12 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
         Assert.Null(result.Terminating);
         var address = Assert.Single(result.Output);
         Assert.Contains("MeshCluster.IstioDiscoveryAddress", address.TypeNames);
-        Assert.Equal("192.0.2.10", P(address, "Address"));
-        Assert.Equal("IP", P(address, "AddressType")?.ToString());
-        Assert.Equal(new[] { "192.0.2.10", "192.0.2.11", "2001:db8::1" }, Assert.IsType<string[]>(P(address, "AllAddresses")));
-        Assert.Equal(Gateway, P(address, "ServiceName"));
-        Assert.Equal(ns, P(address, "Namespace"));
-        Assert.Equal("cluster1", P(address, "Context"));
+        Assert.Equal("192.0.2.10", address.Prop("Address"));
+        Assert.Equal("IP", address.Prop("AddressType")?.ToString());
+        Assert.Equal(new[] { "192.0.2.10", "192.0.2.11", "2001:db8::1" }, Assert.IsType<string[]>(address.Prop("AllAddresses")));
+        Assert.Equal(Gateway, address.Prop("ServiceName"));
+        Assert.Equal(ns, address.Prop("Namespace"));
+        Assert.Equal("cluster1", address.Prop("Context"));
         Assert.Equal("192.0.2.10", address.ToString());
         Assert.Empty(result.Warnings);
     }
@@ -53,11 +53,11 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
         var byName = ps.Invoke("Get-IstioDiscoveryAddress other-gateway -Namespace $args[0]", ns);
 
         var first = Assert.Single(byDefault.Output);
-        Assert.Equal("cluster1", P(first, "Context")); // the kubeconfig's current-context
-        Assert.Equal("192.0.2.20", P(first, "Address"));
+        Assert.Equal("cluster1", first.Prop("Context")); // the kubeconfig's current-context
+        Assert.Equal("192.0.2.20", first.Prop("Address"));
         var second = Assert.Single(byName.Output);
-        Assert.Equal("other-gateway", P(second, "ServiceName"));
-        Assert.Equal("192.0.2.21", P(second, "Address"));
+        Assert.Equal("other-gateway", second.Prop("ServiceName"));
+        Assert.Equal("192.0.2.21", second.Prop("Address"));
     }
 
     [Fact]
@@ -69,8 +69,8 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
         var result = ps.Invoke("Get-IstioDiscoveryAddress -Context $C1 -Namespace $args[0]", ns);
 
         var address = Assert.Single(result.Output);
-        Assert.Equal("abc123.elb.us-east-1.amazonaws.com", P(address, "Address"));
-        Assert.Equal("Hostname", P(address, "AddressType")?.ToString());
+        Assert.Equal("abc123.elb.us-east-1.amazonaws.com", address.Prop("Address"));
+        Assert.Equal("Hostname", address.Prop("AddressType")?.ToString());
         var warning = Assert.Single(result.Warnings);
         Assert.Contains("hostname", warning, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("1.8", warning);
@@ -86,9 +86,9 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
         var result = ps.Invoke("Get-IstioDiscoveryAddress -Context $C1 -Namespace $args[0]", ns);
 
         var address = Assert.Single(result.Output);
-        Assert.Equal(new[] { "first.lb.example.test", "192.0.2.30", "192.0.2.31" }, (string[])P(address, "AllAddresses")!);
-        Assert.Equal("first.lb.example.test", P(address, "Address"));
-        Assert.Equal("Hostname", P(address, "AddressType")?.ToString());
+        Assert.Equal(new[] { "first.lb.example.test", "192.0.2.30", "192.0.2.31" }, (string[])address.Prop("AllAddresses")!);
+        Assert.Equal("first.lb.example.test", address.Prop("Address"));
+        Assert.Equal("Hostname", address.Prop("AddressType")?.ToString());
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
 
         Assert.Empty(result.Errors);
         var address = Assert.Single(result.Output);
-        Assert.Equal("192.0.2.40", P(address, "Address"));
+        Assert.Equal("192.0.2.40", address.Prop("Address"));
         Assert.True(result.Duration >= TimeSpan.FromSeconds(2));
         // The wait is shown as progress and ends with a Completed record.
         Assert.Contains(result.Progress, p => p.RecordType == ProgressRecordType.Processing);
@@ -235,8 +235,8 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
 
         Assert.Empty(result.Errors);
         Assert.Collection(result.Output,
-            a => { Assert.Equal("cluster1", P(a, "Context")); Assert.Equal("192.0.2.51", P(a, "Address")); },
-            a => { Assert.Equal("cluster2", P(a, "Context")); Assert.Equal("198.51.100.52", P(a, "Address")); });
+            a => { Assert.Equal("cluster1", a.Prop("Context")); Assert.Equal("192.0.2.51", a.Prop("Address")); },
+            a => { Assert.Equal("cluster2", a.Prop("Context")); Assert.Equal("198.51.100.52", a.Prop("Address")); });
     }
 
     [Fact]
@@ -250,7 +250,7 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
         var result = ps.Invoke("$C1, $C2 | ForEach-Object { [pscustomobject]@{Context=$_} } | Get-IstioDiscoveryAddress -Namespace $args[0]", ns);
 
         Assert.Equal("DiscoveryAddressPending", Assert.Single(result.Errors).FullyQualifiedErrorId.Split(',')[0]);
-        Assert.Equal("cluster2", P(Assert.Single(result.Output), "Context"));
+        Assert.Equal("cluster2", Assert.Single(result.Output).Prop("Context"));
     }
 
     [Fact]
@@ -372,7 +372,7 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
         ps.Invoke("Get-IstioDiscoveryAddress -Context $C1 -Namespace $args[0]", ns);
         Out($"New session + Import-Module: {imported.TotalMilliseconds:0} ms; first Get-IstioDiscoveryAddress: {firstCall.TotalMilliseconds:0} ms; second: {second.ElapsedMilliseconds} ms.");
 
-        Assert.Equal("192.0.2.100", P(Assert.Single(result.Output), "Address"));
+        Assert.Equal("192.0.2.100", Assert.Single(result.Output).Prop("Address"));
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(60)); // sanity bound only
     }
 
@@ -389,5 +389,4 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
     private Task<string> GatewayAsync(TestCluster cluster, string prefix, params (string? Ip, string? Hostname)[] ingress) =>
         GatewayAsync(cluster, prefix, false, ingress);
 
-    private static object? P(PSObject o, string name) => o.Properties[name]?.Value;
 }

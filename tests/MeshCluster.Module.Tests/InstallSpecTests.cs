@@ -14,7 +14,7 @@ public sealed class InstallSpecTests : IDisposable
     {
         // Relative -Path resolves against PowerShell's location, which is not the process's working folder.
         var set = _ps.Invoke("$ExecutionContext.SessionState.Path.SetLocation($args[0]) | ForEach-Object { }", _dir);
-        Assert.True(set.Errors.Count == 0 && set.Terminating is null, set.AllErrorText());
+        set.AssertSucceeded();
     }
 
     public void Dispose()
@@ -23,7 +23,7 @@ public sealed class InstallSpecTests : IDisposable
         Directory.Delete(_dir, true);
     }
 
-    private const string SeedYaml =
+    private const string GuideYaml =
         "apiVersion: install.istio.io/v1alpha1\n" +
         "kind: IstioOperator\n" +
         "spec:\n" +
@@ -36,21 +36,21 @@ public sealed class InstallSpecTests : IDisposable
         "      remotePilotAddress: \"1.2.3.4\"\n";
 
     [Fact]
-    public void Address_binds_from_the_pipeline_and_the_yaml_is_the_seeds()
+    public void Address_binds_from_the_pipeline_and_the_yaml_is_the_guides()
     {
         var result = _ps.Invoke("[pscustomobject]@{ Address = '1.2.3.4'; Context = 'cluster1' } | New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1");
 
-        Assert.True(result.Errors.Count == 0 && result.Terminating is null, result.AllErrorText());
+        result.AssertSucceeded();
         var spec = Assert.Single(result.Output);
         Assert.Equal("MeshCluster.IstioRemoteInstallSpec", spec.TypeNames[0]);
-        Assert.Equal("cluster2", P(spec, "ClusterName"));
-        Assert.Equal("network1", P(spec, "Network"));
-        Assert.Equal("mesh1", P(spec, "MeshId"));
-        Assert.Equal("1.2.3.4", P(spec, "RemotePilotAddress"));
-        Assert.Equal("Default", P(spec, "Profile"));
-        Assert.Equal("istio-system", P(spec, "Namespace"));
-        Assert.Null(P(spec, "Path"));
-        Assert.Equal(SeedYaml, P(spec, "Yaml"));
+        Assert.Equal("cluster2", spec.Prop("ClusterName"));
+        Assert.Equal("network1", spec.Prop("Network"));
+        Assert.Equal("mesh1", spec.Prop("MeshId"));
+        Assert.Equal("1.2.3.4", spec.Prop("RemotePilotAddress"));
+        Assert.Equal("Default", spec.Prop("Profile"));
+        Assert.Equal("istio-system", spec.Prop("Namespace"));
+        Assert.Null(spec.Prop("Path"));
+        Assert.Equal(GuideYaml, spec.Prop("Yaml"));
         Assert.Empty(Directory.GetFileSystemEntries(_dir));
     }
 
@@ -58,7 +58,7 @@ public sealed class InstallSpecTests : IDisposable
     public void Several_addresses_give_several_specs()
     {
         var result = _ps.Invoke("'192.0.2.1', 'istiod.example.com' | ForEach-Object { [pscustomobject]@{ Address = $_ } } | New-IstioRemoteInstallSpec c2 -Network n -MeshId m");
-        Assert.Equal(new object?[] { "192.0.2.1", "istiod.example.com" }, result.Output.Select(o => P(o, "RemotePilotAddress")));
+        Assert.Equal(new object?[] { "192.0.2.1", "istiod.example.com" }, result.Output.Select(o => o.Prop("RemotePilotAddress")));
     }
 
     [Fact]
@@ -66,10 +66,10 @@ public sealed class InstallSpecTests : IDisposable
     {
         var result = _ps.Invoke("New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 -RemotePilotAddress 1.2.3.4 -Path work/cluster2/install.yaml -Verbose");
 
-        Assert.True(result.Errors.Count == 0 && result.Terminating is null, result.AllErrorText());
+        result.AssertSucceeded();
         var file = Path.Combine(_dir, "work", "cluster2", "install.yaml");
-        Assert.Equal(file, P(Assert.Single(result.Output), "Path"));
-        Assert.Equal(SeedYaml, File.ReadAllText(file));
+        Assert.Equal(file, Assert.Single(result.Output).Prop("Path"));
+        Assert.Equal(GuideYaml, File.ReadAllText(file));
         Assert.Contains(result.Verbose, v => v.Contains(file, StringComparison.Ordinal));
     }
 
@@ -131,11 +131,13 @@ public sealed class InstallSpecTests : IDisposable
     }
 
     [Fact]
-    public void Profile_is_a_ValidateSet()
+    public void Profile_accepts_only_the_InstallProfile_names()
     {
         var result = _ps.Invoke("New-IstioRemoteInstallSpec c -Network n -MeshId m -RemotePilotAddress 1.2.3.4 -Profile minimal");
         Assert.NotNull(result.FirstError);
-        Assert.StartsWith("ParameterArgumentValidationError,", result.FirstError!.FullyQualifiedErrorId);
+        // -Profile is the InstallProfile enum: binding refuses other names and lists the valid ones.
+        Assert.StartsWith("CannotConvertArgumentNoMessage,", result.FirstError!.FullyQualifiedErrorId);
+        Assert.Contains("Default, Remote", result.FirstError.ToString());
         Assert.Empty(result.Output);
     }
 
@@ -144,7 +146,7 @@ public sealed class InstallSpecTests : IDisposable
     {
         var result = _ps.Invoke("New-IstioRemoteInstallSpec cluster2 -Network network1 -MeshId mesh1 -RemotePilotAddress istiod.example.com -Profile remote");
 
-        var yaml = (string)P(Assert.Single(result.Output), "Yaml")!;
+        var yaml = (string)Assert.Single(result.Output).Prop("Yaml")!;
         Assert.Equal(
             "apiVersion: install.istio.io/v1alpha1\n" +
             "kind: IstioOperator\n" +
@@ -159,7 +161,7 @@ public sealed class InstallSpecTests : IDisposable
             "      multiCluster:\n" +
             "        clusterName: cluster2\n" +
             "      network: network1\n", yaml);
-        Assert.Equal("Remote", P(result.Output[0], "Profile"));
+        Assert.Equal("Remote", result.Output[0].Prop("Profile"));
     }
 
     [Fact]
@@ -172,10 +174,10 @@ public sealed class InstallSpecTests : IDisposable
             }
             """);
 
-        Assert.True(result.Errors.Count == 0 && result.Terminating is null, result.AllErrorText());
+        result.AssertSucceeded();
         var spec = Assert.Single(result.Output);
-        var yaml = (string)P(spec, "Yaml")!;
-        Assert.Equal("null", P(spec, "Namespace"));
+        var yaml = (string)spec.Prop("Yaml")!;
+        Assert.Equal("null", spec.Prop("Namespace"));
         Assert.Contains("      network: \"123\"\n", yaml);
         Assert.Contains("      meshID: \"yes\"\n", yaml);
 
@@ -211,7 +213,6 @@ public sealed class InstallSpecTests : IDisposable
         Assert.True(examples.Output.Count >= 1);
     }
 
-    private static object? P(PSObject o, string name) => o.Properties[name]?.Value;
 
     private static (string Value, bool Quoted) Scalar(YamlNode node)
     {

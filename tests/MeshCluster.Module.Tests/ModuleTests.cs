@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Management.Automation;
 using System.Text.Json;
 
+using MeshCluster.TestGround;
+
 namespace MeshCluster.Module.Tests;
 
 /// <summary>The module folder as a user imports it: manifest, exports, help, views, isolation.</summary>
@@ -16,14 +18,14 @@ public sealed class ModuleTests
     public void Manifest_is_the_source_of_truth_and_valid()
     {
         using var ps = PowerShellSession.Start(importModule: false);
-        var check = ps.Invoke("Test-ModuleManifest $args[0] -ErrorAction Stop | ForEach-Object { $_.Version.ToString() }", PowerShellSession.ModuleManifest);
-        Assert.True(check.Terminating is null && check.Errors.Count == 0, check.AllErrorText());
+        var check = ps.Invoke("Test-ModuleManifest $args[0] -ErrorAction Stop | ForEach-Object { $_.Version.ToString() }", RepositoryLayout.ModuleManifest);
+        check.AssertSucceeded();
         Assert.Equal("0.1.0", Assert.Single(check.Output).ToString());
 
         // Import-PowerShellDataFile lives in Microsoft.PowerShell.Utility, absent here: evaluate it as restricted-language data.
-        var text = File.ReadAllText(PowerShellSession.ModuleManifest);
-        Assert.Equal(File.ReadAllText(Path.Combine(PowerShellSession.RepoRoot, "MeshCluster.psd1")), text);
-        var data = ps.Invoke("[scriptblock]::Create([IO.File]::ReadAllText($args[0])).CheckRestrictedLanguage($null, $null, $false); & ([scriptblock]::Create([IO.File]::ReadAllText($args[0])))", PowerShellSession.ModuleManifest);
+        var text = File.ReadAllText(RepositoryLayout.ModuleManifest);
+        Assert.Equal(File.ReadAllText(Path.Combine(RepositoryLayout.Root, "MeshCluster.psd1")), text);
+        var data = ps.Invoke("[scriptblock]::Create([IO.File]::ReadAllText($args[0])).CheckRestrictedLanguage($null, $null, $false); & ([scriptblock]::Create([IO.File]::ReadAllText($args[0])))", RepositoryLayout.ModuleManifest);
         Assert.Null(data.Terminating);
         var manifest = (System.Collections.Hashtable)Assert.Single(data.Output).BaseObject;
         Assert.Equal(Cmdlets, ((object[])manifest["CmdletsToExport"]!).Cast<string>());
@@ -32,7 +34,7 @@ public sealed class ModuleTests
         Assert.DoesNotContain("*", string.Join(",", ((object[])manifest["CmdletsToExport"]!).Cast<string>()));
         foreach (var format in ((object[])manifest["FormatsToProcess"]!).Cast<string>())
         {
-            Assert.True(File.Exists(Path.Combine(PowerShellSession.ModuleFolder, format)), format);
+            Assert.True(File.Exists(Path.Combine(RepositoryLayout.ModuleFolder, format)), format);
         }
     }
 
@@ -94,7 +96,7 @@ public sealed class ModuleTests
         Assert.Equal(5, types.Count);
 
         // Get-FormatData is a Utility cmdlet (absent here): read the views the manifest loads.
-        var views = Directory.GetFiles(Path.Combine(PowerShellSession.ModuleFolder, "Formats"), "*.format.ps1xml")
+        var views = Directory.GetFiles(Path.Combine(RepositoryLayout.ModuleFolder, "Formats"), "*.format.ps1xml")
             .SelectMany(f => System.Xml.Linq.XDocument.Load(f).Descendants("View"))
             .Where(v => v.Element("TableControl") is not null)
             .SelectMany(v => v.Descendants("TypeName").Select(t => t.Value.Trim()))
@@ -119,7 +121,7 @@ public sealed class ModuleTests
                 $alc.Assemblies | Where-Object { $_.GetName().Name -in 'MeshCluster', 'MeshCluster.Engine', 'YamlDotNet', 'KubernetesClient' -and $_.Location.StartsWith($folder) } |
                     ForEach-Object { $_.GetName().Name + '|' + $alc.Name }
             }
-            """, PowerShellSession.ModuleFolder);
+            """, RepositoryLayout.ModuleFolder);
         var loaded = result.Output.Select(o => o.ToString()!).ToList();
         Assert.Contains("MeshCluster|Default", loaded);
         Assert.Contains("MeshCluster.Engine|MeshCluster", loaded);
@@ -135,7 +137,7 @@ public sealed class ModuleTests
     {
         // A child process whose own dependencies hold YamlDotNet 11 (as a session with powershell-yaml):
         // here 11 really is loaded into the default context, which this test process could not show.
-        using var report = RunProbe(PowerShellSession.ModuleManifest, order);
+        using var report = RunProbe(RepositoryLayout.ModuleManifest, order);
         var root = report.RootElement;
         // YamlDotNet 11 (assembly version 11.0.0.0) did its work in the default context...
         Assert.Equal("11.0.0.0:123", root.GetProperty("yaml11").GetString());
@@ -154,7 +156,7 @@ public sealed class ModuleTests
     /// <summary>Runs the isolation probe (a separate PowerShell host) on a module manifest and returns its JSON report.</summary>
     private static JsonDocument RunProbe(string manifest, string order)
     {
-        var probe = Path.Combine(PowerShellSession.RepoRoot, "tests", "MeshCluster.IsolationProbe", "bin", Configuration, "net10.0", "MeshCluster.IsolationProbe.dll");
+        var probe = RepositoryLayout.Program("MeshCluster.IsolationProbe", "MeshCluster.IsolationProbe.dll");
         Assert.True(File.Exists(probe), probe);
         var broken = Path.Combine(Path.GetTempPath(), $"meshcluster-broken-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(broken, "apiVersion: v1\nkind: Config\nclusters:\n- name: a\n  cluster:\n    server: https://a.invalid\n   bad: indent\n");
@@ -183,8 +185,8 @@ public sealed class ModuleTests
         {
             using var ps = PowerShellSession.Start(importModule: false);
             var build = ps.Invoke("& $args[0] -Task Build, Package -Configuration $args[1] -OutputPath $args[2]",
-                Path.Combine(PowerShellSession.RepoRoot, "build.ps1"), Configuration, target);
-            Assert.True(build.Terminating is null && build.Errors.Count == 0, build.AllErrorText());
+                Path.Combine(RepositoryLayout.Root, "build.ps1"), RepositoryLayout.Configuration, target);
+            build.AssertSucceeded();
             Assert.True(File.Exists(Path.Combine(target, "Dependencies", "MeshCluster.Engine.dll")));
             Assert.True(File.Exists(Path.Combine(target, "en-US", "MeshCluster.dll-Help.xml")));
             Assert.True(Directory.GetFiles(Path.GetDirectoryName(target)!, "MeshCluster-*.zip").Length == 1, string.Join("\n", build.Output));
@@ -200,7 +202,4 @@ public sealed class ModuleTests
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
     }
-
-    internal static string Configuration =>
-        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
 }

@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using MeshCluster.TestGround;
 
 namespace MeshCluster.Module.Tests;
 
@@ -13,12 +14,6 @@ public sealed class PowerShellSession : IDisposable
     private readonly Runspace _runspace;
 
     private PowerShellSession(Runspace runspace) => _runspace = runspace;
-
-    /// <summary>The repository root (the folder holding MeshCluster.sln).</summary>
-    public static string RepoRoot { get; } = FindRepoRoot();
-
-    public static string ModuleFolder => Path.Combine(RepoRoot, "out", "MeshCluster");
-    public static string ModuleManifest => Path.Combine(ModuleFolder, "MeshCluster.psd1");
 
     /// <summary>A new runspace; with <paramref name="importModule"/> the module is imported (and must import cleanly).</summary>
     public static PowerShellSession Start(bool importModule = true, IDictionary<string, object?>? variables = null)
@@ -34,7 +29,7 @@ public sealed class PowerShellSession : IDisposable
 
         if (importModule)
         {
-            var import = session.Invoke("Import-Module $args[0] -ErrorAction Stop", ModuleManifest);
+            var import = session.Invoke("Import-Module $args[0] -ErrorAction Stop", RepositoryLayout.ModuleManifest);
             if (import.Terminating is not null || import.Errors.Count > 0)
             {
                 throw new InvalidOperationException("Import-Module failed: " + import.AllErrorText());
@@ -99,13 +94,6 @@ public sealed class PowerShellSession : IDisposable
     }
 
     public void Dispose() => _runspace.Dispose();
-
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MeshCluster.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("MeshCluster.sln not found above " + AppContext.BaseDirectory);
-    }
 }
 
 /// <summary>What a script produced, stream by stream.</summary>
@@ -130,6 +118,20 @@ public sealed class PowerShellResult
     public ErrorRecord? FirstError => Terminating?.ErrorRecord ?? Errors.FirstOrDefault();
 
     public T Single<T>() => (T)Assert.Single(Output).BaseObject;
+
+    /// <summary>No error of either kind; the message lists the ones there were.</summary>
+    public void AssertSucceeded() => Assert.True(Errors.Count == 0 && Terminating is null, AllErrorText());
+
+    /// <summary>None of <paramref name="secrets"/> (nor its base64) in any stream, output property or error.</summary>
+    public void AssertNoSecret(IEnumerable<string> secrets)
+    {
+        var text = EverythingAsText();
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(secret)), text, StringComparison.Ordinal);
+        }
+    }
 
     public string AllErrorText() =>
         string.Join(Environment.NewLine, Errors.Select(e => $"{e.FullyQualifiedErrorId}: {e}")

@@ -21,33 +21,33 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     [Fact]
-    public async Task Seed_pair_becomes_ready_and_the_status_reads_like_kubectl()
+    public async Task Guide_pair_becomes_ready_and_the_status_reads_like_kubectl()
     {
         var ns = await NamespaceAsync("cp-ready");
         using var session = fixture.NewSession();
         await using var kubelet = SimulatedKubelet.Start(_cluster.Admin, ns, new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromSeconds(1) });
-        await CreateSeedDeploymentsAsync(ns);
+        await CreateGuideDeploymentsAsync(ns);
 
         var result = session.Invoke("Wait-IstioControlPlane -Context $C2 -Namespace $args[0] -ClusterName remote2 -Timeout 00:01:00", ns);
 
-        Assert.True(result.Errors.Count == 0 && result.Terminating is null, result.AllErrorText());
+        result.AssertSucceeded();
         var status = Assert.Single(result.Output);
         Assert.Equal("MeshCluster.IstioControlPlaneStatus", status.TypeNames[0]);
-        Assert.Equal("cluster2", P(status, "Context"));
-        Assert.Equal("remote2", P(status, "ClusterName"));
-        Assert.Equal(ns, P(status, "Namespace"));
-        Assert.Equal(true, P(status, "Ready"));
-        Assert.Equal(2, P(status, "Deployments"));
-        Assert.Equal(2, P(status, "DeploymentsAvailable"));
+        Assert.Equal("cluster2", status.Prop("Context"));
+        Assert.Equal("remote2", status.Prop("ClusterName"));
+        Assert.Equal(ns, status.Prop("Namespace"));
+        Assert.Equal(true, status.Prop("Ready"));
+        Assert.Equal(2, status.Prop("Deployments"));
+        Assert.Equal(2, status.Prop("DeploymentsAvailable"));
 
         var pods = Pods(status);
         Assert.Equal(2, pods.Count);
         Assert.Equal("MeshCluster.IstioPodStatus", pods[0].TypeNames[0]);
-        Assert.Matches("^istiod-[a-z0-9]+-[a-z0-9]+$", (string)P(pods[0], "Name")!);
-        Assert.Matches("^prometheus-[a-z0-9]+-[a-z0-9]+$", (string)P(pods[1], "Name")!);
-        Assert.Equal(new object?[] { "1/1", "Running", 0 }, new[] { P(pods[0], "Ready"), P(pods[0], "Status"), P(pods[0], "Restarts") });
-        Assert.Equal(new object?[] { "2/2", "Running", 0 }, new[] { P(pods[1], "Ready"), P(pods[1], "Status"), P(pods[1], "Restarts") });
-        var age = Assert.IsType<TimeSpan>(P(pods[0], "Age"));
+        Assert.Matches("^istiod-[a-z0-9]+-[a-z0-9]+$", (string)pods[0].Prop("Name")!);
+        Assert.Matches("^prometheus-[a-z0-9]+-[a-z0-9]+$", (string)pods[1].Prop("Name")!);
+        Assert.Equal(new object?[] { "1/1", "Running", 0 }, new[] { pods[0].Prop("Ready"), pods[0].Prop("Status"), pods[0].Prop("Restarts") });
+        Assert.Equal(new object?[] { "2/2", "Running", 0 }, new[] { pods[1].Prop("Ready"), pods[1].Prop("Status"), pods[1].Prop("Restarts") });
+        var age = Assert.IsType<TimeSpan>(pods[0].Prop("Age"));
         Assert.InRange(age, TimeSpan.Zero, TimeSpan.FromMinutes(1));
 
         // The same rows kubectl prints for the namespace.
@@ -77,7 +77,7 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
             ReadyAfter = TimeSpan.FromMilliseconds(200),
             Fate = p => p.Metadata.Name.StartsWith("istiod-", StringComparison.Ordinal) ? PodFate.CrashLoopBackOff : PodFate.Ready,
         });
-        await CreateSeedDeploymentsAsync(ns);
+        await CreateGuideDeploymentsAsync(ns);
         var before = await SnapshotAsync(ns);
 
         var result = session.Invoke("Wait-IstioControlPlane -Context $C2 -Namespace $args[0] -Timeout 00:00:03", ns);
@@ -97,15 +97,15 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
         // The target is the status with Ready False: the pods' table of what went wrong.
         var target = PSObject.AsPSObject(error.TargetObject);
         Assert.Equal("MeshCluster.IstioControlPlaneStatus", target.TypeNames[0]);
-        Assert.Equal(false, P(target, "Ready"));
-        var crashed = Pods(target).Single(p => (string)P(p, "Name")! == istiod);
-        Assert.Equal("CrashLoopBackOff", P(crashed, "Status"));
-        Assert.Equal(3, P(crashed, "Restarts"));
+        Assert.Equal(false, target.Prop("Ready"));
+        var crashed = Pods(target).Single(p => (string)p.Prop("Name")! == istiod);
+        Assert.Equal("CrashLoopBackOff", crashed.Prop("Status"));
+        Assert.Equal(3, crashed.Prop("Restarts"));
         AssertMatchesKubectl(ns, Pods(target));
 
         // A wait reads only: nothing in the namespace changed because of it.
         Assert.Equal(before, await SnapshotAsync(ns));
-        AssertNoToken(result);
+        result.AssertNoSecret(fixture.AdminTokens);
         await DeleteNamespaceAsync(ns);
     }
 
@@ -121,7 +121,7 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
             ReadyAfter = TimeSpan.FromMilliseconds(200),
             Fate = p => p.Metadata.Name.StartsWith("istiod-", StringComparison.Ordinal) ? fate : PodFate.Ready,
         });
-        await CreateSeedDeploymentsAsync(ns);
+        await CreateGuideDeploymentsAsync(ns);
 
         var result = session.Invoke("Wait-IstioControlPlane -Context $C2 -Namespace $args[0] -Timeout 00:00:03", ns);
 
@@ -210,9 +210,9 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
         await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
         var result = await wait;
 
-        Assert.True(result.Errors.Count == 0 && result.Terminating is null, result.AllErrorText());
+        result.AssertSucceeded();
         Assert.Single(result.Warnings);
-        Assert.Equal(true, P(Assert.Single(result.Output), "Ready"));
+        Assert.Equal(true, Assert.Single(result.Output).Prop("Ready"));
         await DeleteNamespaceAsync(ns);
     }
 
@@ -226,12 +226,12 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
 
         var result = session.Invoke("[pscustomobject]@{Context='cluster2'; ClusterName='cluster2'; Namespace=$args[0]} | Wait-IstioControlPlane -Timeout 00:01:00", ns);
 
-        Assert.True(result.Errors.Count == 0 && result.Terminating is null, result.AllErrorText());
+        result.AssertSucceeded();
         var status = Assert.Single(result.Output);
-        Assert.Equal("cluster2", P(status, "Context"));
-        Assert.Equal("cluster2", P(status, "ClusterName"));
-        Assert.Equal(ns, P(status, "Namespace"));
-        Assert.Equal(true, P(status, "Ready"));
+        Assert.Equal("cluster2", status.Prop("Context"));
+        Assert.Equal("cluster2", status.Prop("ClusterName"));
+        Assert.Equal(ns, status.Prop("Namespace"));
+        Assert.Equal(true, status.Prop("Ready"));
         await DeleteNamespaceAsync(ns);
     }
 
@@ -246,14 +246,14 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
 
         var result = session.Invoke("Wait-IstioControlPlane -Context $C2 -Namespace $args[0] -Timeout 00:01:00", ns);
 
-        Assert.True(result.Errors.Count == 0 && result.Terminating is null, result.AllErrorText());
+        result.AssertSucceeded();
         var status = Assert.Single(result.Output);
-        Assert.Equal(true, P(status, "Ready"));
+        Assert.Equal(true, status.Prop("Ready"));
         var pods = Pods(status);
         Assert.Equal(2, pods.Count); // listed, as kubectl lists it, but not waited for
-        var job = pods.Single(p => (string)P(p, "Name")! == jobPod);
-        Assert.Equal("Completed", P(job, "Status"));
-        Assert.Equal("0/1", P(job, "Ready"));
+        var job = pods.Single(p => (string)p.Prop("Name")! == jobPod);
+        Assert.Equal("Completed", job.Prop("Status"));
+        Assert.Equal("0/1", job.Prop("Ready"));
         AssertMatchesKubectl(ns, pods);
         await DeleteNamespaceAsync(ns);
     }
@@ -345,8 +345,8 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
         catch (Exception ex) { Out($"cleanup of {ns}: {ex.GetType().Name}"); }
     }
 
-    /// <summary>The seed's pair: istiod (1 container) and prometheus (2 containers, the second a sidecar).</summary>
-    private async Task CreateSeedDeploymentsAsync(string ns)
+    /// <summary>The guide's pair: istiod (1 container) and prometheus (2 containers, the second a sidecar).</summary>
+    private async Task CreateGuideDeploymentsAsync(string ns)
     {
         await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("istiod", 1, "discovery"), ns, cancellationToken: Ct);
         await _cluster.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("prometheus", 1, "prometheus", "istio-proxy"), ns, cancellationToken: Ct);
@@ -432,26 +432,10 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Select(c => $"{c[0]} {c[1]} {c[2]} {c[3]}")
             .ToArray();
-        var ours = pods.Select(p => $"{P(p, "Name")} {P(p, "Ready")} {P(p, "Status")} {P(p, "Restarts")}").ToArray();
+        var ours = pods.Select(p => $"{p.Prop("Name")} {p.Prop("Ready")} {p.Prop("Status")} {p.Prop("Restarts")}").ToArray();
         Assert.Equal(rows, ours);
     }
 
-    private void AssertNoToken(PowerShellResult result)
-    {
-        var kubeconfig = File.ReadAllText(fixture.KubeConfigPath);
-        var text = result.EverythingAsText();
-        foreach (Match m in Regex.Matches(kubeconfig, @"token:\s*(\S+)"))
-        {
-            Assert.DoesNotContain(m.Groups[1].Value.Trim('"', '\''), text);
-        }
-    }
-
-    private static object? P(PSObject o, string name) => o.Properties[name]?.Value switch
-    {
-        PSObject inner => inner.BaseObject,
-        var v => v,
-    };
-
     private static IReadOnlyList<PSObject> Pods(PSObject status) =>
-        ((System.Collections.IEnumerable)P(status, "Pods")!).Cast<object>().Select(PSObject.AsPSObject).ToList();
+        ((System.Collections.IEnumerable)status.Prop("Pods")!).Cast<object>().Select(PSObject.AsPSObject).ToList();
 }

@@ -6,7 +6,7 @@ using MeshCluster.TestGround;
 namespace MeshCluster.Module.Tests;
 
 /// <summary>
-/// The seed, "Add a Remote Cluster", as one pipeline on the two real clusters. The only test that
+/// Istio's "Add a Remote Cluster" guide as one pipeline on the two real clusters. The only test that
 /// uses istio-system itself (the others isolate themselves in their own namespaces).
 /// </summary>
 public sealed class WorkflowTests
@@ -23,44 +23,46 @@ public sealed class WorkflowTests
 
     public WorkflowTests(ClustersFixture fixture) => _fixture = fixture;
 
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     [Fact]
-    public async Task The_whole_seed_runs_as_one_pipeline_and_twice_changes_nothing()
+    public async Task The_whole_guide_runs_as_one_pipeline_and_twice_changes_nothing()
     {
         var c1 = _fixture.Clusters.Cluster1;
         var c2 = _fixture.Clusters.Cluster2;
-        await c1.EnsureNamespaceAsync("istio-system");
-        await LoadBalancerSimulator.CreateServiceAsync(c1.Admin, "istio-system", "istio-ingressgateway");
+        await c1.EnsureNamespaceAsync("istio-system", Ct);
+        await LoadBalancerSimulator.CreateServiceAsync(c1.Admin, "istio-system", "istio-ingressgateway", ct: Ct);
         await using var kubelet = SimulatedKubelet.Start(c2.Admin, "istio-system", new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromMilliseconds(500) });
         using var ps = _fixture.NewSession();
         // -IstioctlPath through the session's defaults: $env:ISTIOCTL would leak into the parallel tests.
-        ps.Invoke("$PSDefaultParameterValues['Install-IstioRemote:IstioctlPath'] = $args[0]", InstallIstioRemoteTests.StandIn);
+        ps.Invoke("$PSDefaultParameterValues['Install-IstioRemote:IstioctlPath'] = $args[0]", RepositoryLayout.IstioctlStandIn);
 
         // The load balancer assigns the address while the pipeline already waits for it.
         var assign = Task.Run(async () =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            await LoadBalancerSimulator.SetIngressAsync(c1.Admin, "istio-system", "istio-ingressgateway", new[] { ("192.0.2.10", (string?)null) });
-        });
+            await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+            await LoadBalancerSimulator.SetIngressAsync(c1.Admin, "istio-system", "istio-ingressgateway", new (string?, string?)[] { ("192.0.2.10", null) }, Ct);
+        }, Ct);
 
         var first = ps.Invoke("$ErrorActionPreference = 'Stop'\n" + Pipeline);
         await assign;
-        Assert.True(first.Terminating is null && first.Errors.Count == 0, first.AllErrorText());
-        var published = Assert.Single(first.Output).BaseObject;
-        Assert.Equal("MeshCluster.IstioRemoteSecret", published.GetType().FullName);
-        Assert.Equal("Created", Prop(published, "Action"));
-        Assert.Equal("istio-remote-secret-cluster2", Prop(published, "SecretName"));
-        Assert.Equal("cluster2", Prop(published, "ClusterName"));
+        first.AssertSucceeded();
+        var published = Assert.Single(first.Output);
+        Assert.Equal("MeshCluster.IstioRemoteSecret", published.BaseObject.GetType().FullName);
+        Assert.Equal("Created", published.Prop("Action"));
+        Assert.Equal("istio-remote-secret-cluster2", published.Prop("SecretName"));
+        Assert.Equal("cluster2", published.Prop("ClusterName"));
 
         // What the primary's istiod would do: find the secret by label, read its kubeconfig, list pods in cluster2.
-        var secrets = await c1.Admin.CoreV1.ListNamespacedSecretAsync("istio-system", labelSelector: "istio/multiCluster=true");
+        var secrets = await c1.Admin.CoreV1.ListNamespacedSecretAsync("istio-system", labelSelector: "istio/multiCluster=true", cancellationToken: Ct);
         var secret = Assert.Single(secrets.Items, s => s.Metadata.Name == "istio-remote-secret-cluster2");
         var kubeconfig = Encoding.UTF8.GetString(Assert.Single(secret.Data).Value);
         var path = Path.Combine(Path.GetTempPath(), $"remote-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(path, kubeconfig);
+        await File.WriteAllTextAsync(path, kubeconfig, Ct);
         try
         {
             var remote = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path));
-            var pods = await remote.CoreV1.ListPodForAllNamespacesAsync();
+            var pods = await remote.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: Ct);
             Assert.Contains(pods.Items, p => p.Metadata.NamespaceProperty == "istio-system" && p.Metadata.Name.StartsWith("istiod-"));
         }
         finally
@@ -68,18 +70,16 @@ public sealed class WorkflowTests
             File.Delete(path);
         }
 
-        // The spec: the seed's remotePilotAddress is the primary's gateway address.
-        var deployment = await c2.Admin.AppsV1.ReadNamespacedDeploymentAsync("istiod", "istio-system");
+        // The install step ran: istiod is available in the remote.
+        var deployment = await c2.Admin.AppsV1.ReadNamespacedDeploymentAsync("istiod", "istio-system", cancellationToken: Ct);
         Assert.Equal(1, deployment.Status.AvailableReplicas);
 
         // Twice: the same pipeline again leaves the remote secret as it was.
         var rv = secret.Metadata.ResourceVersion;
         var second = ps.Invoke("$ErrorActionPreference = 'Stop'\n" + Pipeline);
-        Assert.True(second.Terminating is null && second.Errors.Count == 0, second.AllErrorText());
-        Assert.Equal("Unchanged", Prop(Assert.Single(second.Output).BaseObject, "Action"));
-        var again = await c1.Admin.CoreV1.ReadNamespacedSecretAsync("istio-remote-secret-cluster2", "istio-system");
+        second.AssertSucceeded();
+        Assert.Equal("Unchanged", Assert.Single(second.Output).Prop("Action"));
+        var again = await c1.Admin.CoreV1.ReadNamespacedSecretAsync("istio-remote-secret-cluster2", "istio-system", cancellationToken: Ct);
         Assert.Equal(rv, again.Metadata.ResourceVersion);
     }
-
-    private static string? Prop(object o, string name) => o.GetType().GetProperty(name)?.GetValue(o)?.ToString();
 }

@@ -14,23 +14,21 @@ if (mode is not ("demo" or "start"))
     return 2;
 }
 
-var root = FindRepoRoot();
-var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-var istioctl = Path.Combine(root, "tests", "IstioctlStandIn", "bin", configuration, "net10.0", OperatingSystem.IsWindows() ? "istioctl.exe" : "istioctl");
-var manifest = Path.Combine(root, "out", "MeshCluster", "MeshCluster.psd1");
+var istioctl = RepositoryLayout.IstioctlStandIn;
+var manifest = RepositoryLayout.ModuleManifest;
 
 Say("starting two local clusters (real API servers on 127.0.0.1; simulated kubelet and load balancer; istioctl stand-in)");
 await using var clusters = await TestClusters.StartAsync(new TestClustersOptions { Log = line => Say(line) });
 Say($"kubeconfig: {clusters.KubeConfigPath} (contexts cluster1, cluster2), up in {clusters.StartupTime.TotalSeconds:0.0} s");
 
-// What the "initial configuration" of the seed leaves behind in the primary: an ingress gateway
+// What the "initial configuration" of Istio's guide leaves behind in the primary: an ingress gateway
 // whose cloud load balancer assigns an address (a documentation address; nothing is sent to it).
 await clusters.Cluster1.EnsureNamespaceAsync("istio-system");
 await LoadBalancerSimulator.CreateServiceAsync(clusters.Cluster1.Admin, "istio-system", "istio-ingressgateway");
 _ = Task.Run(async () =>
 {
     await Task.Delay(TimeSpan.FromSeconds(2));
-    await LoadBalancerSimulator.SetIngressAsync(clusters.Cluster1.Admin, "istio-system", "istio-ingressgateway", new[] { ("192.0.2.10", (string?)null) });
+    await LoadBalancerSimulator.SetIngressAsync(clusters.Cluster1.Admin, "istio-system", "istio-ingressgateway", new (string?, string?)[] { ("192.0.2.10", null) });
     Say("load balancer assigned 192.0.2.10 to istio-system/istio-ingressgateway in cluster1");
 });
 await using var kubelet = SimulatedKubelet.Start(clusters.Cluster2.Admin, "istio-system", new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromSeconds(2) });
@@ -84,9 +82,3 @@ static void Print(PSObject item)
 
 static void Say(string line) => Console.WriteLine($"[sandbox] {line}");
 
-static string FindRepoRoot()
-{
-    var dir = new DirectoryInfo(AppContext.BaseDirectory);
-    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MeshCluster.sln"))) dir = dir.Parent;
-    return dir?.FullName ?? throw new InvalidOperationException("MeshCluster.sln not found");
-}

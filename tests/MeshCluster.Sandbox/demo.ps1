@@ -1,4 +1,4 @@
-# The seed workflow, "Add a Remote Cluster", on the sandbox: the README's pipeline, with each step's
+# Istio's "Add a Remote Cluster" workflow on the sandbox: the README's pipeline, with each step's
 # object kept (-OutVariable) so the demo can show them all.
 param([string] $ModuleManifest, [string] $KubeConfig)
 $ErrorActionPreference = 'Stop'

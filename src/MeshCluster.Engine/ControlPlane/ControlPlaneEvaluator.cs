@@ -2,9 +2,6 @@ using k8s.Models;
 
 namespace MeshCluster.Engine.ControlPlane;
 
-/// <summary>One pod as <c>kubectl get pod</c> shows it, plus whether the readiness check counts it.</summary>
-public sealed record PodRow(string Name, string Ready, string Status, int Restarts, TimeSpan Age, bool Counted, bool IsReady);
-
 /// <summary>The judgement of a namespace's pods and deployments at one moment.</summary>
 public sealed record ControlPlaneSnapshot(
     bool Ready,
@@ -60,9 +57,9 @@ public static class ControlPlaneEvaluator
     }
 
     /// <summary>The kubectl table of the pods, every pod listed (also the ones that do not count).</summary>
-    public static IReadOnlyList<PodRow> Rows(IEnumerable<V1Pod> pods, DateTime now) =>
-        pods.Select(p => new PodRow(p.Metadata?.Name ?? string.Empty, KubectlPodFormat.Ready(p), KubectlPodFormat.Status(p),
-                KubectlPodFormat.Restarts(p), KubectlPodFormat.Age(p, now), Counts(p), IsPodReady(p)))
+    public static IstioPodStatus[] Rows(IEnumerable<V1Pod> pods, DateTime now) =>
+        pods.Select(p => new IstioPodStatus(p.Metadata?.Name ?? string.Empty, KubectlPodFormat.Ready(p), KubectlPodFormat.Status(p),
+                KubectlPodFormat.Restarts(p), KubectlPodFormat.Age(p, now)))
             .ToArray();
 
     /// <summary>

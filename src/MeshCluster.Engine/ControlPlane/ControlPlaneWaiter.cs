@@ -3,22 +3,11 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
-using MeshCluster.Engine.KubeConfig;
 
 namespace MeshCluster.Engine.ControlPlane;
 
-/// <summary>The outcome of a wait: the last judgement, and the moment it was made.</summary>
-public sealed record ControlPlaneResult(
-    string Context,
-    string Namespace,
-    bool Ready,
-    bool NamespaceExists,
-    ControlPlaneSnapshot Snapshot,
-    IReadOnlyList<PodRow> Rows,
-    TimeSpan Timeout);
-
 /// <summary>
-/// Seed step "verify that the control plane of Cluster_2 is ready" (<c>kubectl -n istio-system get pod</c>),
+/// The step "verify that the control plane of Cluster_2 is ready" (<c>kubectl -n istio-system get pod</c>),
 /// event-driven: pods and Deployments are each listed and then watched from the list's
 /// resourceVersion, and the namespace is judged again on every event of either kind, so the wait
 /// ends as soon as the server reports the last change.
@@ -27,8 +16,11 @@ public static class ControlPlaneWaiter
 {
     public const string Activity = "Waiting for the Istio control plane";
 
-    public static async Task<ControlPlaneResult> WaitAsync(KubeConnection connection, string @namespace, TimeSpan timeout,
-        IOperationReporter reporter, CancellationToken ct)
+    /// <summary>Waits until ready and returns the status; on timeout throws ControlPlaneNotReady (or
+    /// ControlPlaneNamespaceNotFound) with the status as target, so nothing goes on down a pipeline.</summary>
+    /// <param name="clusterName">Only carried into the result (Publish-IstioRemoteSecret binds it).</param>
+    public static async Task<IstioControlPlaneStatus> WaitAsync(KubeConnection connection, string @namespace, string? clusterName,
+        TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
     {
         var where = $"namespace '{@namespace}' of context '{connection.ContextName}'";
         var exists = await NamespaceExistsAsync(connection, @namespace, ct).ConfigureAwait(false);
@@ -48,14 +40,14 @@ public static class ControlPlaneWaiter
             async token => (await ListWatch.UntilAsync<V1Pod, V1PodList, ControlPlaneSnapshot>(
                 connection, $"watching pods in {where}",
                 (client, t) => client.CoreV1.ListNamespacedPodAsync(@namespace, cancellationToken: t),
-                (client, rv, seconds, t) => client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(@namespace,
-                    resourceVersion: rv, timeoutSeconds: seconds, watch: true, allowWatchBookmarks: true, cancellationToken: t),
+                (client, rv, seconds, onError, t) => client.CoreV1.WatchListNamespacedPodAsync(@namespace,
+                    resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: t),
                 pods => state.Update(pods: pods), timeout, reporter, token).ConfigureAwait(false)).Done,
             async token => (await ListWatch.UntilAsync<V1Deployment, V1DeploymentList, ControlPlaneSnapshot>(
                 connection, $"watching deployments in {where}",
                 (client, t) => client.AppsV1.ListNamespacedDeploymentAsync(@namespace, cancellationToken: t),
-                (client, rv, seconds, t) => client.AppsV1.ListNamespacedDeploymentWithHttpMessagesAsync(@namespace,
-                    resourceVersion: rv, timeoutSeconds: seconds, watch: true, allowWatchBookmarks: true, cancellationToken: t),
+                (client, rv, seconds, onError, t) => client.AppsV1.WatchListNamespacedDeploymentAsync(@namespace,
+                    resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: t),
                 deployments => state.Update(deployments: deployments), timeout, reporter, token).ConfigureAwait(false)).Done,
         };
 
@@ -69,29 +61,30 @@ public static class ControlPlaneWaiter
             exists = await NamespaceExistsAsync(connection, @namespace, ct).ConfigureAwait(false);
         }
 
-        if (ready) reporter.Verbose($"The control plane in {where} is ready: {snapshot.Summary}.");
-        return new ControlPlaneResult(connection.ContextName, @namespace, ready, exists || snapshot.Pods.Count > 0, snapshot,
-            ControlPlaneEvaluator.Rows(snapshot.Pods, DateTime.UtcNow), timeout);
+        var status = new IstioControlPlaneStatus(connection.ContextName, clusterName, @namespace, ready,
+            ControlPlaneEvaluator.Rows(snapshot.Pods, DateTime.UtcNow), snapshot.DeploymentsAvailable, snapshot.DeploymentsTotal);
+        if (!ready) throw NotReadyError(status, snapshot, exists || snapshot.Pods.Count > 0, timeout);
+        reporter.Verbose($"The control plane in {where} is ready: {snapshot.Summary}.");
+        return status;
     }
 
-    /// <summary>The error for a wait that timed out; <paramref name="target"/> is what the user gets as TargetObject.</summary>
-    public static MeshClusterException NotReadyError(ControlPlaneResult result, object target)
+    /// <summary>The error for a wait that timed out; the status is the user's TargetObject.</summary>
+    private static MeshClusterException NotReadyError(IstioControlPlaneStatus status, ControlPlaneSnapshot snapshot, bool namespaceExists, TimeSpan timeout)
     {
-        var where = $"namespace '{result.Namespace}' of context '{result.Context}'";
-        var within = $"within {result.Timeout.TotalSeconds:0.#} s";
-        if (!result.NamespaceExists)
+        var where = $"namespace '{status.Namespace}' of context '{status.Context}'";
+        var within = $"within {timeout.TotalSeconds:0.#} s";
+        if (!namespaceExists)
         {
             return new MeshClusterException(ErrorIds.ControlPlaneNamespaceNotFound, ErrorCategory.ObjectNotFound,
-                $"The namespace '{result.Namespace}' did not appear in context '{result.Context}' {within}. Was Istio installed there? -Namespace names another namespace.",
-                target);
+                $"The namespace '{status.Namespace}' did not appear in context '{status.Context}' {within}. Was Istio installed there? -Namespace names another namespace.",
+                status);
         }
 
-        var snapshot = result.Snapshot;
         var message = snapshot.Pods.Count == 0
             ? $"The Istio control plane in {where} was not ready {within}: the namespace has no pods (was Istio installed?)."
             : $"The Istio control plane in {where} was not ready {within} ({snapshot.Summary}):";
         var lines = snapshot.Problems.Select(p => Environment.NewLine + "  " + p);
-        return new MeshClusterException(ErrorIds.ControlPlaneNotReady, ErrorCategory.OperationTimeout, message + string.Concat(lines), target,
+        return new MeshClusterException(ErrorIds.ControlPlaneNotReady, ErrorCategory.OperationTimeout, message + string.Concat(lines), status,
             recommendedAction: "Look at the pods named above (kubectl describe pod, kubectl logs), or wait longer with -Timeout.");
     }
 

@@ -5,7 +5,7 @@ namespace MeshCluster.Engine.ControlPlane;
 /// <summary>
 /// The columns of <c>kubectl get pod</c> (READY, STATUS, RESTARTS, AGE), computed as kubectl's
 /// printer does (pkg/printers/internalversion printPod, apimachinery duration.HumanDuration), so the
-/// cmdlet's table reads like the one the seed shows.
+/// cmdlet's table reads like the one Istio's guide shows.
 /// </summary>
 public static class KubectlPodFormat
 {
@@ -105,48 +105,6 @@ public static class KubectlPodFormat
     /// <summary>Time since the pod was created, as of <paramref name="now"/> (UTC).</summary>
     public static TimeSpan Age(V1Pod pod, DateTime now) =>
         pod.Metadata?.CreationTimestamp is { } created ? now - DateTime.SpecifyKind(created, DateTimeKind.Utc) : TimeSpan.Zero;
-
-    /// <summary>kubectl's AGE text (duration.HumanDuration): 5s, 119s, 3m20s, 136m, 5h12m, 2d3h, 30d, 2y10d.</summary>
-    public static string HumanDuration(TimeSpan d)
-    {
-        var seconds = (long)Math.Truncate(d.TotalSeconds);
-        // A clock a second off still reads as "now".
-        if (seconds < -1) return "<invalid>";
-        if (seconds < 0) return "0s";
-        if (seconds < 60 * 2) return $"{seconds}s";
-
-        var minutes = seconds / 60;
-        if (minutes < 10)
-        {
-            var s = seconds % 60;
-            return s == 0 ? $"{minutes}m" : $"{minutes}m{s}s";
-        }
-
-        if (minutes < 60 * 3) return $"{minutes}m";
-
-        var hours = minutes / 60;
-        if (hours < 8)
-        {
-            var m = minutes % 60;
-            return m == 0 ? $"{hours}h" : $"{hours}h{m}m";
-        }
-
-        if (hours < 48) return $"{hours}h";
-        if (hours < 24 * 8)
-        {
-            var h = hours % 24;
-            return h == 0 ? $"{hours / 24}d" : $"{hours / 24}d{h}h";
-        }
-
-        if (hours < 24 * 365 * 2) return $"{hours / 24}d";
-        if (hours < 24 * 365 * 8)
-        {
-            var dy = hours / 24 % 365;
-            return dy == 0 ? $"{hours / 24 / 365}y" : $"{hours / 24 / 365}y{dy}d";
-        }
-
-        return $"{hours / 24 / 365}y";
-    }
 
     internal static bool HasCondition(V1Pod pod, string type) =>
         pod.Status?.Conditions?.Any(c => c.Type == type && c.Status == "True") == true;

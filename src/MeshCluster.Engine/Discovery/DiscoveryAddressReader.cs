@@ -4,29 +4,18 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
-using MeshCluster.Engine.KubeConfig;
 
 namespace MeshCluster.Engine.Discovery;
 
-/// <summary>The primary's gateway address as read from its Service's load-balancer status.</summary>
-public sealed record DiscoveryAddressInfo(
-    string Address,
-    bool IsHostname,
-    IReadOnlyList<string> AllAddresses,
-    string ServiceName,
-    string Namespace,
-    string Context,
-    string ServiceType);
-
 /// <summary>
-/// Step 1 of the seed: <c>kubectl get svc istio-ingressgateway -o jsonpath='{.status.loadBalancer.ingress[0].ip}'</c>,
+/// Step 1 of Istio's Add a Remote Cluster guide: <c>kubectl get svc istio-ingressgateway -o jsonpath='{.status.loadBalancer.ingress[0].ip}'</c>,
 /// but as Istio's own code reads it: every ingress entry, its ip if set, else its hostname.
 /// </summary>
 public static class DiscoveryAddressReader
 {
     public const string Activity = "Reading the Istio discovery address";
 
-    public static async Task<DiscoveryAddressInfo> GetAsync(KubeConnection connection, string @namespace, string serviceName,
+    public static async Task<IstioDiscoveryAddress> GetAsync(KubeConnection connection, string @namespace, string serviceName,
         bool wait, TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
     {
         var what = $"reading Service {@namespace}/{serviceName}";
@@ -66,7 +55,8 @@ public static class DiscoveryAddressReader
 
         reporter.Verbose($"Discovery address of context '{connection.ContextName}': {first}" +
                          (addresses.Count > 1 ? $" (of {string.Join(", ", addresses)})." : "."));
-        return new DiscoveryAddressInfo(first, isHostname, addresses, serviceName, @namespace, connection.ContextName, service.Spec?.Type ?? "ClusterIP");
+        return new IstioDiscoveryAddress(first, isHostname ? DiscoveryAddressType.Hostname : DiscoveryAddressType.IP, addresses,
+            serviceName, @namespace, connection.ContextName);
     }
 
     /// <summary>Every ingress entry in order: the ip if set, else the hostname (names are not resolved).</summary>
@@ -82,21 +72,18 @@ public static class DiscoveryAddressReader
         var started = DateTime.UtcNow;
         reporter.Verbose($"Waiting up to {timeout.TotalSeconds:0} s for Service {ns}/{name} to get a load-balancer address.");
         reporter.Progress(Activity, $"Waiting for {ns}/{name} in '{connection.ContextName}' to get a load-balancer address");
-        var field = $"metadata.name={name}";
-        var (done, state) = await ListWatch.UntilAsync<V1Service, V1ServiceList, V1Service?>(
-            connection,
-            $"watching Service {ns}/{name}",
-            (client, token) => client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: field, cancellationToken: token),
-            (client, rv, seconds, token) => client.CoreV1.ListNamespacedServiceWithHttpMessagesAsync(ns, fieldSelector: field,
-                resourceVersion: rv, timeoutSeconds: seconds, watch: true, allowWatchBookmarks: true, cancellationToken: token),
-            services =>
+        var (done, state) = await ListWatch.UntilObjectAsync<V1Service, V1ServiceList>(
+            connection, $"watching Service {ns}/{name}", name,
+            (client, field, token) => client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: field, cancellationToken: token),
+            (client, field, rv, seconds, onError, token) => client.CoreV1.WatchListNamespacedServiceAsync(ns, fieldSelector: field,
+                resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: token),
+            svc =>
             {
-                var svc = services.FirstOrDefault();
                 if (svc is null) throw NotFound(connection, ns, name);
                 var elapsed = DateTime.UtcNow - started;
                 reporter.Progress(Activity, $"Waiting for {ns}/{name} in '{connection.ContextName}' to get a load-balancer address ({elapsed.TotalSeconds:0} s)",
                     (int)Math.Min(99, 100 * elapsed.TotalSeconds / Math.Max(1, timeout.TotalSeconds)));
-                return (Addresses(svc).Count > 0, svc);
+                return Addresses(svc).Count > 0;
             },
             timeout, reporter, ct).ConfigureAwait(false);
         reporter.ProgressCompleted(Activity);

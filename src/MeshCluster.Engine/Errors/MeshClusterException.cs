@@ -31,7 +31,4 @@ public sealed class MeshClusterException : Exception
 
     /// <summary>The HTTP status, where the API server answered with an error.</summary>
     public System.Net.HttpStatusCode? StatusCode { get; init; }
-
-    /// <summary>The message of the API server's Status object, where there was one.</summary>
-    public string? ApiMessage { get; init; }
 }

@@ -4,7 +4,6 @@ using System.Security.Authentication;
 using System.Text.Json;
 using k8s.Autorest;
 using MeshCluster.Engine.Errors;
-using MeshCluster.Engine.KubeConfig;
 
 namespace MeshCluster.Engine.Http;
 
@@ -38,28 +37,22 @@ public static class KubeApi
     }
 
     /// <summary>Like <see cref="CallAsync{T}"/>, but a 404 gives null.</summary>
-    public static async Task<T?> TryGetAsync<T>(KubeConnection connection, string what, Func<IKubernetesCall, Task<T>> call, CancellationToken ct)
+    public static Task<T?> TryGetAsync<T>(KubeConnection connection, string what, Func<IKubernetesCall, Task<T>> call, CancellationToken ct)
+        where T : class => NullOnStatusAsync(connection, what, call, HttpStatusCode.NotFound, ct);
+
+    /// <summary>Creates; a 409 (made meanwhile by someone else, or by an earlier run) counts as done and gives null.</summary>
+    public static Task<T?> CreateOrExistingAsync<T>(KubeConnection connection, string what, Func<IKubernetesCall, Task<T>> create, CancellationToken ct)
+        where T : class => NullOnStatusAsync(connection, what, create, HttpStatusCode.Conflict, ct);
+
+    private static async Task<T?> NullOnStatusAsync<T>(KubeConnection connection, string what, Func<IKubernetesCall, Task<T>> call,
+        HttpStatusCode status, CancellationToken ct)
         where T : class
     {
         try
         {
             return await CallAsync(connection, what, call, ct).ConfigureAwait(false);
         }
-        catch (MeshClusterException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Creates; a 409 (made meanwhile by someone else, or by an earlier run) counts as done and gives null.</summary>
-    public static async Task<T?> CreateOrExistingAsync<T>(KubeConnection connection, string what, Func<IKubernetesCall, Task<T>> create, CancellationToken ct)
-        where T : class
-    {
-        try
-        {
-            return await CallAsync(connection, what, create, ct).ConfigureAwait(false);
-        }
-        catch (MeshClusterException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
+        catch (MeshClusterException ex) when (ex.StatusCode == status)
         {
             return null;
         }
@@ -91,7 +84,7 @@ public static class KubeApi
         };
         var text = $"The API server of context '{connection.ContextName}' answered {(int)status} ({status}) while {what}" +
                    (message is null ? "." : $": {message.TrimEnd('.')}.");
-        return new MeshClusterException(id, category, text, target: connection.ContextName) { StatusCode = status, ApiMessage = message };
+        return new MeshClusterException(id, category, text, target: connection.ContextName) { StatusCode = status };
     }
 
     private static string? StatusMessage(string? body)

@@ -1,10 +1,11 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
-using MeshCluster.Engine.KubeConfig;
 
 namespace MeshCluster.Engine.Http;
+
+/// <summary>Starts a watch of the listed objects from a resourceVersion, for at most the given seconds (KubernetesClient's WatchList*Async).</summary>
+public delegate IAsyncEnumerable<(WatchEventType Type, T Object)> WatchFrom<T>(IKubernetes client, string resourceVersion, int seconds,
+    Action<Exception> onError, CancellationToken cancellationToken);
 
 /// <summary>
 /// Waits on a set of objects the way an informer does: list, then watch from the list's
@@ -16,15 +17,15 @@ public static class ListWatch
     /// <summary>The longest a single watch request stays open; below HttpClient's 100 s timeout.</summary>
     private static readonly TimeSpan MaxWatchSpan = TimeSpan.FromSeconds(55);
 
-    /// <param name="list">Lists the objects (the call sets the resourceVersion to watch from).</param>
-    /// <param name="watch">Starts a watch of the same objects from a resourceVersion, ending after the given seconds.</param>
+    /// <param name="list">Lists the objects (the list's resourceVersion is where the watch starts).</param>
+    /// <param name="watch">Watches the same objects.</param>
     /// <param name="evaluate">Judges the current objects: Done ends the wait; State is kept for the caller.</param>
     /// <returns>Done false when <paramref name="timeout"/> passed first, with the last state seen.</returns>
     public static async Task<(bool Done, TState? State)> UntilAsync<T, TList, TState>(
         KubeConnection connection,
         string what,
         Func<IKubernetes, CancellationToken, Task<TList>> list,
-        Func<IKubernetes, string, int, CancellationToken, Task<HttpOperationResponse<TList>>> watch,
+        WatchFrom<T> watch,
         Func<IReadOnlyCollection<T>, (bool Done, TState State)> evaluate,
         TimeSpan timeout,
         IOperationReporter reporter,
@@ -53,9 +54,10 @@ public static class ListWatch
                 reporter.Debug($"Watching from resourceVersion {resourceVersion} for up to {seconds} s while {what}.");
                 try
                 {
+                    // The stream reports a Status event (410 Gone among them) or an unreadable line here and goes on;
+                    // the server closes it after an error, and the loop lists again.
                     Exception? watchError = null;
-                    var events = watch(connection.Client, resourceVersion, seconds, token).WatchAsync<T, TList>(e => watchError = e, token);
-                    await foreach (var (type, obj) in events.ConfigureAwait(false))
+                    await foreach (var (type, obj) in watch(connection.Client, resourceVersion, seconds, e => watchError ??= e, token).ConfigureAwait(false))
                     {
                         switch (type)
                         {
@@ -74,19 +76,21 @@ public static class ListWatch
                         if (last.Done) return last;
                     }
 
-                    if (watchError is not null) reporter.Debug($"The watch ended ({watchError.GetType().Name}); listing again.");
+                    reporter.Debug(watchError switch
+                    {
+                        KubernetesException { Status.Code: 410 } => "The watch's resourceVersion is too old (410 Gone); listing again.",
+                        KubernetesException k => $"The watch answered an error ({k.Status?.Code} {k.Status?.Reason}); listing again.",
+                        { } e => $"The watch ended ({e.GetType().Name}); listing again.",
+                        null => "The watch ended; listing again.",
+                    });
                 }
-                catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.Gone)
+                catch (k8s.Autorest.HttpOperationException ex) when (ex.Response?.StatusCode == System.Net.HttpStatusCode.Gone)
                 {
                     reporter.Debug("The watch's resourceVersion is too old (410 Gone); listing again.");
                 }
-                catch (HttpOperationException ex)
+                catch (k8s.Autorest.HttpOperationException ex)
                 {
                     throw KubeApi.Translate(connection, what, ex.Response?.StatusCode ?? 0, ex.Response?.Content);
-                }
-                catch (KubernetesException ex) when (!token.IsCancellationRequested)
-                {
-                    reporter.Debug($"The watch answered an error ({ex.Status?.Code} {ex.Status?.Reason}); listing again.");
                 }
                 catch (Exception ex) when (ex is HttpRequestException or IOException && !token.IsCancellationRequested)
                 {
@@ -101,7 +105,38 @@ public static class ListWatch
         }
     }
 
+    /// <summary>
+    /// <see cref="UntilAsync{T,TList,TState}"/> for one object by name (field selector <c>metadata.name</c>):
+    /// <paramref name="done"/> sees the object, or null while it does not exist.
+    /// </summary>
+    /// <param name="list">Lists with the given field selector.</param>
+    /// <param name="watch">Watches with the given field selector.</param>
+    /// <returns>Done false on timeout; the object as last seen (null: absent).</returns>
+    public static Task<(bool Done, T? Object)> UntilObjectAsync<T, TList>(
+        KubeConnection connection,
+        string what,
+        string name,
+        Func<IKubernetes, string, CancellationToken, Task<TList>> list,
+        Func<IKubernetes, string, string, int, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch,
+        Func<T?, bool> done,
+        TimeSpan timeout,
+        IOperationReporter reporter,
+        CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+        where TList : IKubernetesObject<V1ListMeta>, IItems<T>
+    {
+        var field = $"metadata.name={name}";
+        return UntilAsync<T, TList, T?>(connection, what,
+            (client, ct) => list(client, field, ct),
+            (client, rv, seconds, onError, ct) => watch(client, field, rv, seconds, onError, ct),
+            objects =>
+            {
+                var obj = objects.FirstOrDefault();
+                return (done(obj), obj);
+            },
+            timeout, reporter, cancellationToken);
+    }
+
     private static string Key<T>(T item) where T : IKubernetesObject<V1ObjectMeta> =>
         item.Metadata?.Uid ?? $"{item.Metadata?.NamespaceProperty}/{item.Metadata?.Name}";
-
 }

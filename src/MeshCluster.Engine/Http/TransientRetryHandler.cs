@@ -6,17 +6,15 @@ namespace MeshCluster.Engine.Http;
 /// <summary>
 /// Retries reads (GET, HEAD) that failed for a passing reason: connection refused or reset, 429,
 /// and 5xx. Exponential backoff, bounded in attempts and delay, honouring Retry-After. Writes are
-/// never retried here: a POST that timed out may have happened.
+/// never retried here: a POST that timed out may have happened. Each retry is said on the debug
+/// stream of the command that made the request.
 /// </summary>
 public sealed class TransientRetryHandler : DelegatingHandler
 {
     public const int DefaultMaxRetries = 4;
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
-    private readonly IOperationReporter? _reporter;
-
-    public TransientRetryHandler(IOperationReporter? reporter = null, int maxRetries = DefaultMaxRetries, TimeSpan? baseDelay = null)
+    public TransientRetryHandler(int maxRetries = DefaultMaxRetries, TimeSpan? baseDelay = null)
     {
-        _reporter = reporter;
         MaxRetries = maxRetries;
         BaseDelay = baseDelay ?? TimeSpan.FromMilliseconds(250);
     }
@@ -37,7 +35,7 @@ public sealed class TransientRetryHandler : DelegatingHandler
             catch (HttpRequestException ex) when (idempotent && attempt < MaxRetries && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
             {
                 var wait = Backoff(attempt);
-                _reporter?.Debug($"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} failed ({ex.Message}); retry {attempt + 1} of {MaxRetries} in {wait.TotalMilliseconds:0} ms.");
+                AmbientReporter.Current.Debug($"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} failed ({ex.Message}); retry {attempt + 1} of {MaxRetries} in {wait.TotalMilliseconds:0} ms.");
                 await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -48,7 +46,7 @@ public sealed class TransientRetryHandler : DelegatingHandler
             }
 
             var delay = RetryAfter(response) ?? Backoff(attempt);
-            _reporter?.Debug($"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} answered {(int)response.StatusCode}; retry {attempt + 1} of {MaxRetries} in {delay.TotalMilliseconds:0} ms.");
+            AmbientReporter.Current.Debug($"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} answered {(int)response.StatusCode}; retry {attempt + 1} of {MaxRetries} in {delay.TotalMilliseconds:0} ms.");
             response.Dispose();
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }

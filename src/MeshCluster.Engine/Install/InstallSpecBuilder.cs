@@ -1,22 +1,22 @@
+using MeshCluster.Engine.Naming;
 using System.Management.Automation;
 using MeshCluster.Engine.Errors;
 
 namespace MeshCluster.Engine.Install;
 
-/// <summary>The text of a validated spec and the namespace it installs into.</summary>
-public sealed record InstallSpecText(string Yaml, string Namespace);
-
 /// <summary>New-IstioRemoteInstallSpec's logic: validate, build the values, write the YAML.</summary>
 public static class InstallSpecBuilder
 {
-    public static InstallSpecText Build(InstallSpecParameters p)
+    /// <summary>The spec, not yet written anywhere (<see cref="IstioRemoteInstallSpec.Path"/> null).</summary>
+    public static IstioRemoteInstallSpec Build(InstallSpecParameters p)
     {
         InstallSpecValidator.Validate(p);
         var values = IstioOperatorYaml.BuildValues(p);
         CheckNotOverridden(values, p);
         var g = values.TryGetValue("global", out var gv) ? gv as ValueMap : null;
-        var ns = g is not null && g.TryGetValue("istioNamespace", out var n) && n is string s && s.Length > 0 ? s : IstioOperatorReader.DefaultNamespace;
-        return new InstallSpecText(IstioOperatorYaml.Write(p.Profile, values), ns);
+        var ns = g is not null && g.TryGetValue("istioNamespace", out var n) && n is string s && s.Length > 0 ? s : IstioDefaults.Namespace;
+        return new IstioRemoteInstallSpec(p.ClusterName, p.Network, p.MeshId, p.RemotePilotAddress, p.Profile, ns, null,
+            IstioOperatorYaml.Write(p.Profile, values));
     }
 
     // -Values may add anything, but not silently change what the named parameters say: the spec

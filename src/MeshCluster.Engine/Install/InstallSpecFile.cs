@@ -23,6 +23,14 @@ public static class InstallSpecFile
         }
     }
 
+    /// <summary>Writes the spec's YAML to <paramref name="path"/> and returns the spec that says where it is.</summary>
+    public static IstioRemoteInstallSpec Write(IstioRemoteInstallSpec spec, string path, bool force)
+    {
+        Write(path, spec.Yaml, force);
+        return new IstioRemoteInstallSpec(spec.ClusterName, spec.Network, spec.MeshId, spec.RemotePilotAddress, spec.Profile, spec.Namespace, path, spec.Yaml);
+    }
+
+    /// <summary>Writes <paramref name="yaml"/> to a neighbour file, then moves it over <paramref name="path"/>.</summary>
     public static void Write(string path, string yaml, bool force)
     {
         CheckWritable(path, force);

@@ -23,7 +23,7 @@ public static partial class InstallSpecValidator
         NotEmpty(p.MeshId, "MeshId");
         NotEmpty(p.RemotePilotAddress, "RemotePilotAddress");
 
-        ClusterName.Validate(p.ClusterName);
+        ClusterNameRule.Validate(p.ClusterName);
 
         if (!IsIpOrDnsName(p.RemotePilotAddress))
         {

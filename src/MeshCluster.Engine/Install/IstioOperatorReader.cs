@@ -1,3 +1,4 @@
+using MeshCluster.Engine.Naming;
 using System.Management.Automation;
 using MeshCluster.Engine.Errors;
 using YamlDotNet.Core;
@@ -11,7 +12,6 @@ public sealed record IstioOperatorSummary(string? ClusterName, string Namespace,
 /// <summary>Reads an IstioOperator file far enough to name the cluster and the namespace istioctl installs into.</summary>
 public static class IstioOperatorReader
 {
-    public const string DefaultNamespace = "istio-system";
 
     public static IstioOperatorSummary ReadFile(string path)
     {
@@ -51,7 +51,7 @@ public static class IstioOperatorReader
         var ns = Scalar(global, "istioNamespace");
         return new IstioOperatorSummary(
             Scalar(Child(global, "multiCluster"), "clusterName"),
-            string.IsNullOrEmpty(ns) ? DefaultNamespace : ns,
+            string.IsNullOrEmpty(ns) ? IstioDefaults.Namespace : ns,
             Scalar(spec, "profile"));
     }
 

@@ -41,7 +41,7 @@ public static partial class IstioOperatorYaml
         }
         else
         {
-            // The seed's order: meshID, multiCluster.clusterName, network, remotePilotAddress.
+            // The guide's order: meshID, multiCluster.clusterName, network, remotePilotAddress.
             var g = values.Map("global");
             g["meshID"] = p.MeshId;
             g.Map("multiCluster")["clusterName"] = p.ClusterName;

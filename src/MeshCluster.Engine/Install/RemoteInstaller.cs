@@ -1,11 +1,11 @@
 using System.Management.Automation;
 using System.Text;
 using MeshCluster.Engine.Errors;
-using MeshCluster.Engine.KubeConfig;
 
 namespace MeshCluster.Engine.Install;
 
-/// <summary>What to install: the spec's text (for a temporary file) or its file, and where istioctl is asked to look.</summary>
+/// <summary>What to install: the spec's text (for a temporary file) or its file, and where istioctl is asked to look
+/// (<see cref="KubeConfig.KubeContext.Name"/> and <see cref="KubeConfig.KubeContext.Files"/>).</summary>
 public sealed record RemoteInstallRequest(
     string? SpecYaml,
     string? SpecPath,
@@ -13,19 +13,8 @@ public sealed record RemoteInstallRequest(
     string ContextName,
     IReadOnlyList<string> KubeConfigFiles);
 
-public sealed record RemoteInstallOutcome(
-    string? ClusterName,
-    string Context,
-    string Namespace,
-    string IstioctlPath,
-    string IstioctlVersion,
-    IReadOnlyList<string> Arguments,
-    int ExitCode,
-    TimeSpan Duration,
-    string? SpecPath);
-
 /// <summary>
-/// Seed step 3: <c>istioctl --context=$CTX_2 manifest apply -f install.yaml</c>, with the command form
+/// Step 3 of Istio's Add a Remote Cluster guide: <c>istioctl --context=$CTX_2 manifest apply -f install.yaml</c>, with the command form
 /// the installed istioctl understands, its output streamed as it comes.
 /// </summary>
 public static class RemoteInstaller
@@ -35,7 +24,7 @@ public static class RemoteInstaller
     private static readonly TimeSpan VersionTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs istioctl; <paramref name="confirm"/> (ShouldProcess) sees the command line first, and false runs nothing.</summary>
-    public static async Task<RemoteInstallOutcome?> InstallAsync(RemoteInstallRequest request, Func<string, string, Task<bool>> confirm,
+    public static async Task<IstioRemoteInstallResult?> InstallAsync(RemoteInstallRequest request, Func<string, string, Task<bool>> confirm,
         IOperationReporter reporter, CancellationToken ct)
     {
         reporter.Progress(Activity, "Finding istioctl", 0);
@@ -97,7 +86,7 @@ public static class RemoteInstaller
 
             reporter.Progress(Activity, "Done", 100);
             reporter.ProgressCompleted(Activity);
-            return new RemoteInstallOutcome(summary.ClusterName, request.ContextName, summary.Namespace, istioctl, version.Text,
+            return new IstioRemoteInstallResult(summary.ClusterName, request.ContextName, summary.Namespace, version.Text, istioctl,
                 shownArguments.ToArray(), run.ExitCode, run.Duration, request.SpecPath);
         }
         finally

@@ -107,14 +107,14 @@ public static class KubeConfigMerger
     internal static MergedKubeConfig Merge(IReadOnlyList<(string Path, K8SConfiguration Config)> files)
     {
         var clusters = new Dictionary<string, (Cluster Item, string File)>(StringComparer.Ordinal);
-        var users = new Dictionary<string, (User Item, string File)>(StringComparer.Ordinal);
+        var users = new Dictionary<string, User>(StringComparer.Ordinal);
         var contexts = new Dictionary<string, (Context Item, string File)>(StringComparer.Ordinal);
         string? current = null;
 
         foreach (var (path, config) in files)
         {
             foreach (var c in config.Clusters ?? Enumerable.Empty<Cluster>()) clusters.TryAdd(c.Name, (c, path));
-            foreach (var u in config.Users ?? Enumerable.Empty<User>()) users.TryAdd(u.Name, (u, path));
+            foreach (var u in config.Users ?? Enumerable.Empty<User>()) users.TryAdd(u.Name, u);
             foreach (var c in config.Contexts ?? Enumerable.Empty<Context>()) contexts.TryAdd(c.Name, (c, path));
             if (string.IsNullOrEmpty(current) && !string.IsNullOrEmpty(config.CurrentContext)) current = config.CurrentContext;
         }
@@ -125,15 +125,14 @@ public static class KubeConfigMerger
             Kind = "Config",
             CurrentContext = current,
             Clusters = clusters.Values.Select(v => v.Item).ToList(),
-            Users = users.Values.Select(v => v.Item).ToList(),
+            Users = users.Values.ToList(),
             Contexts = contexts.Values.Select(v => v.Item).ToList(),
             FileName = files[0].Path,
         };
 
         return new MergedKubeConfig(merged, files.Select(f => f.Path).ToArray(),
             contexts.ToDictionary(kv => kv.Key, kv => kv.Value.File, StringComparer.Ordinal),
-            clusters.ToDictionary(kv => kv.Key, kv => kv.Value.File, StringComparer.Ordinal),
-            users.ToDictionary(kv => kv.Key, kv => kv.Value.File, StringComparer.Ordinal));
+            clusters.ToDictionary(kv => kv.Key, kv => kv.Value.File, StringComparer.Ordinal));
     }
 
     private static string? Absolute(string dir, string? path) =>
@@ -154,8 +153,7 @@ public sealed record MergedKubeConfig(
     K8SConfiguration Config,
     IReadOnlyList<string> Files,
     IReadOnlyDictionary<string, string> ContextFiles,
-    IReadOnlyDictionary<string, string> ClusterFiles,
-    IReadOnlyDictionary<string, string> UserFiles)
+    IReadOnlyDictionary<string, string> ClusterFiles)
 {
     public IEnumerable<string> ContextNames => Config.Contexts.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal);
 }

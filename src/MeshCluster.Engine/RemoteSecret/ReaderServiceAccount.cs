@@ -4,7 +4,6 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
-using MeshCluster.Engine.KubeConfig;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -22,7 +21,7 @@ public static class ReaderServiceAccount
         "rbac.istio.io", "telemetry.istio.io", "extensions.istio.io",
     };
 
-    /// <summary>What istiod reads from a remote cluster (the Istio chart's reader-clusterrole.yaml, trimmed to the list).</summary>
+    /// <summary>What istiod reads from a remote cluster (the Istio chart's reader-clusterrole.yaml, without its Gateway API and multi-cluster services rules).</summary>
     public static IReadOnlyList<V1PolicyRule> ReaderRules { get; } = new[]
     {
         new V1PolicyRule { ApiGroups = IstioGroups, Resources = new[] { "*" }, Verbs = Read },

@@ -1,9 +1,7 @@
 using System.Management.Automation;
-using System.Text;
 using k8s;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
-using MeshCluster.Engine.KubeConfig;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -15,21 +13,9 @@ public static class RemoteAccessVerifier
 {
     public static async Task VerifyAsync(string kubeConfig, string clusterName, string serviceAccount, IOperationReporter reporter, CancellationToken ct)
     {
-        KubernetesClientConfiguration configuration;
-        try
-        {
-            using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kubeConfig));
-            configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(stream);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            throw Unusable(clusterName, serviceAccount, $"the kubeconfig cannot be loaded ({ex.GetType().Name})");
-        }
-
-        using var client = new Kubernetes(configuration);
-        var connection = new KubeConnection(client, configuration, clusterName, clusterName, configuration.Host,
-            null, configuration.SkipTlsVerify, Array.Empty<string>());
-        reporter.Verbose($"Checking the new kubeconfig: listing pods in all namespaces at {configuration.Host} as ServiceAccount '{serviceAccount}'.");
+        using var connection = KubeClientFactory.FromKubeConfigText(kubeConfig, clusterName, out var unusable)
+            ?? throw Unusable(clusterName, serviceAccount, unusable!);
+        reporter.Verbose($"Checking the new kubeconfig: listing pods in all namespaces at {connection.Server} as ServiceAccount '{serviceAccount}'.");
         try
         {
             await KubeApi.CallAsync(connection, "listing pods in all namespaces with the remote secret's token",

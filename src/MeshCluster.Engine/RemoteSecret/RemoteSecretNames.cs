@@ -12,7 +12,6 @@ public static partial class RemoteSecretNames
     public const string MultiClusterLabel = "istio/multiCluster";
     public const string ClusterAnnotation = "networking.istio.io/cluster";
     public const string DefaultServiceAccount = "istio-reader-service-account";
-    public const string DefaultNamespace = "istio-system";
     public const string ServiceAccountNameAnnotation = "kubernetes.io/service-account.name";
     public const string ServiceAccountTokenType = "kubernetes.io/service-account-token";
     public const string FieldManager = "meshcluster";

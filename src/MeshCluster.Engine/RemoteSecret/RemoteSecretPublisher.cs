@@ -1,10 +1,10 @@
+using MeshCluster.Engine.Naming;
 using System.Management.Automation;
 using System.Text;
 using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
-using MeshCluster.Engine.KubeConfig;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -24,30 +24,8 @@ public sealed record RemoteSecretRequest(
     public TimeSpan TokenTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
-public enum RemoteSecretOutcome
-{
-    Created,
-    Updated,
-    Unchanged,
-    WrittenToFile,
-}
-
-/// <summary>What was published. Holds no credential.</summary>
-public sealed record RemoteSecretResult(
-    RemoteSecretOutcome Action,
-    string SecretName,
-    string Namespace,
-    string ClusterName,
-    string Server,
-    string RemoteContext,
-    string? PrimaryContext,
-    string ServiceAccount,
-    string TokenSecretName,
-    string? ResourceVersion,
-    string? Path);
-
 /// <summary>
-/// Seed step 5, <c>istioctl x create-remote-secret --context=CTX_2 --name=CLUSTER_2 | kubectl apply -f - --context=CTX_1</c>:
+/// Step 5 of Istio's Add a Remote Cluster guide, <c>istioctl x create-remote-secret --context=CTX_2 --name=CLUSTER_2 | kubectl apply -f - --context=CTX_1</c>:
 /// the remote's reader token, as a kubeconfig in a labelled Secret of the primary (or a YAML file).
 /// </summary>
 public static class RemoteSecretPublisher
@@ -57,11 +35,11 @@ public static class RemoteSecretPublisher
     /// <param name="primary">Where the Secret goes; null only with an OutFile.</param>
     /// <param name="shouldProcess">Asked once, before the first change anywhere: (target, action).</param>
     /// <returns>Null when <paramref name="shouldProcess"/> declined.</returns>
-    public static async Task<RemoteSecretResult?> PublishAsync(KubeConnection remote, KubeConnection? primary, RemoteSecretRequest request,
+    public static async Task<IstioRemoteSecret?> PublishAsync(KubeConnection remote, KubeConnection? primary, RemoteSecretRequest request,
         Func<string, string, Task<bool>> shouldProcess, IOperationReporter reporter, CancellationToken ct)
     {
         // Every argument check comes before the first request, so a bad one changes nothing.
-        MeshCluster.Engine.Naming.ClusterName.Validate(request.ClusterName);
+        ClusterNameRule.Validate(request.ClusterName);
         var server = request.Server ?? remote.Server;
         ValidateServer(server, request.Server is not null);
         if (request.OutFile is null && primary is null) throw new ArgumentNullException(nameof(primary));
@@ -113,14 +91,14 @@ public static class RemoteSecretPublisher
                 reporter.Progress(Activity, $"Writing {path}", 80);
                 RemoteSecretFile.Write(path, RemoteSecretManifest.ToYaml(desired));
                 reporter.Verbose($"Wrote Secret {ns}/{secretName} as YAML to {path}.");
-                return Result(RemoteSecretOutcome.WrittenToFile, null, path);
+                return Result(RemoteSecretAction.WrittenToFile, null, path);
             }
 
             reporter.Progress(Activity, $"Applying Secret {ns}/{secretName} in '{primary!.ContextName}'", 80);
             var (outcome, resourceVersion) = await ApplyAsync(primary, desired, reporter, ct).ConfigureAwait(false);
             return Result(outcome, resourceVersion, null);
 
-            RemoteSecretResult Result(RemoteSecretOutcome outcome, string? resourceVersion, string? writtenPath) =>
+            IstioRemoteSecret Result(RemoteSecretAction outcome, string? resourceVersion, string? writtenPath) =>
                 new(outcome, secretName, ns, request.ClusterName, server, remote.ContextName, primary?.ContextName, request.ServiceAccount,
                     token.SecretName, resourceVersion, writtenPath);
         }
@@ -131,7 +109,7 @@ public static class RemoteSecretPublisher
     }
 
     /// <summary>Server-side apply, skipped when the Secret already says the same (so its resourceVersion stays).</summary>
-    private static async Task<(RemoteSecretOutcome, string?)> ApplyAsync(KubeConnection primary, V1Secret desired, IOperationReporter reporter, CancellationToken ct)
+    private static async Task<(RemoteSecretAction, string?)> ApplyAsync(KubeConnection primary, V1Secret desired, IOperationReporter reporter, CancellationToken ct)
     {
         var ns = desired.Metadata.NamespaceProperty;
         var name = desired.Metadata.Name;
@@ -140,14 +118,14 @@ public static class RemoteSecretPublisher
         if (RemoteSecretManifest.IsSatisfiedBy(desired, existing))
         {
             reporter.Verbose($"Secret {ns}/{name} in context '{primary.ContextName}' is already up to date.");
-            return (RemoteSecretOutcome.Unchanged, existing!.Metadata.ResourceVersion);
+            return (RemoteSecretAction.Unchanged, existing!.Metadata.ResourceVersion);
         }
 
         reporter.Verbose($"{(existing is null ? "Creating" : "Updating")} Secret {ns}/{name} in context '{primary.ContextName}' (server-side apply as '{RemoteSecretNames.FieldManager}').");
         var applied = await KubeApi.CallAsync(primary, $"applying Secret {ns}/{name}",
             c => c.Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch(desired, V1Patch.PatchType.ApplyPatch), name, ns,
                 fieldManager: RemoteSecretNames.FieldManager, force: true, cancellationToken: c.Token), ct).ConfigureAwait(false);
-        return (existing is null ? RemoteSecretOutcome.Created : RemoteSecretOutcome.Updated, applied.Metadata?.ResourceVersion);
+        return (existing is null ? RemoteSecretAction.Created : RemoteSecretAction.Updated, applied.Metadata?.ResourceVersion);
     }
 
     private static void ValidateServer(string server, bool given)

@@ -5,7 +5,6 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
-using MeshCluster.Engine.KubeConfig;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -25,20 +24,16 @@ public enum TokenSecretMode
 /// <summary>A service-account token and the cluster CA that came with it. <see cref="ToString"/> leaves the token out.</summary>
 public sealed class ServiceAccountToken
 {
-    internal ServiceAccountToken(string secretName, string token, byte[] certificateAuthority, bool createdSecret, TokenSecretMode mode)
+    internal ServiceAccountToken(string secretName, string token, byte[] certificateAuthority)
     {
         SecretName = secretName;
         Token = token;
         CertificateAuthority = certificateAuthority;
-        CreatedSecret = createdSecret;
-        Mode = mode;
     }
 
     public string SecretName { get; }
     internal string Token { get; }
     public byte[] CertificateAuthority { get; }
-    public bool CreatedSecret { get; }
-    public TokenSecretMode Mode { get; }
     public override string ToString() => SecretName;
 }
 
@@ -61,15 +56,15 @@ public static class ServiceAccountTokenSource
         }
 
         var ns = account.Metadata.NamespaceProperty;
-        var (secretName, created) = mode == TokenSecretMode.Listed
-            ? (await ListedSecretAsync(remote, account, timeout, reporter, ct).ConfigureAwait(false), false)
+        var secretName = mode == TokenSecretMode.Listed
+            ? await ListedSecretAsync(remote, account, timeout, reporter, ct).ConfigureAwait(false)
             : await OwnSecretAsync(remote, account, reporter, ct).ConfigureAwait(false);
 
         var secret = await WaitFilledAsync(remote, ns, secretName, timeout, reporter, ct).ConfigureAwait(false);
         var token = Encoding.UTF8.GetString(secret.Data["token"]);
         SecretRedactor.Register(token);
         reporter.Debug($"Token secret {ns}/{secretName}: token of {secret.Data["token"].Length} bytes, ca.crt of {secret.Data["ca.crt"].Length} bytes.");
-        return new ServiceAccountToken(secretName, token, secret.Data["ca.crt"], created, mode);
+        return new ServiceAccountToken(secretName, token, secret.Data["ca.crt"]);
     }
 
     /// <summary>True when both keys istiod needs are there; registers the token as soon as it is seen.</summary>
@@ -97,17 +92,12 @@ public static class ServiceAccountTokenSource
         {
             // A service account made a moment ago gets its token secret from the token controller shortly after.
             reporter.Verbose($"ServiceAccount {ns}/{name} lists no token secret yet; waiting up to {timeout.TotalSeconds:0} s for the token controller.");
-            var field = $"metadata.name={name}";
-            var (done, state) = await ListWatch.UntilAsync<V1ServiceAccount, V1ServiceAccountList, V1ServiceAccount?>(
-                remote, $"watching ServiceAccount {ns}/{name}",
-                (client, token) => client.CoreV1.ListNamespacedServiceAccountAsync(ns, fieldSelector: field, cancellationToken: token),
-                (client, rv, seconds, token) => client.CoreV1.ListNamespacedServiceAccountWithHttpMessagesAsync(ns, fieldSelector: field,
-                    resourceVersion: rv, timeoutSeconds: seconds, watch: true, allowWatchBookmarks: true, cancellationToken: token),
-                accounts =>
-                {
-                    var sa = accounts.FirstOrDefault();
-                    return (sa?.Secrets?.Any(s => !string.IsNullOrEmpty(s.Name)) == true, sa);
-                },
+            var (done, state) = await ListWatch.UntilObjectAsync<V1ServiceAccount, V1ServiceAccountList>(
+                remote, $"watching ServiceAccount {ns}/{name}", name,
+                (client, field, token) => client.CoreV1.ListNamespacedServiceAccountAsync(ns, fieldSelector: field, cancellationToken: token),
+                (client, field, rv, seconds, onError, token) => client.CoreV1.WatchListNamespacedServiceAccountAsync(ns, fieldSelector: field,
+                    resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: token),
+                sa => sa?.Secrets?.Any(s => !string.IsNullOrEmpty(s.Name)) == true,
                 timeout, reporter, ct).ConfigureAwait(false);
             listed = done ? state!.Secrets.Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).ToList() : listed;
         }
@@ -126,7 +116,7 @@ public static class ServiceAccountTokenSource
         };
     }
 
-    private static async Task<(string Name, bool Created)> OwnSecretAsync(KubeConnection remote, V1ServiceAccount account,
+    private static async Task<string> OwnSecretAsync(KubeConnection remote, V1ServiceAccount account,
         IOperationReporter reporter, CancellationToken ct)
     {
         var ns = account.Metadata.NamespaceProperty;
@@ -144,7 +134,7 @@ public static class ServiceAccountTokenSource
             }
 
             reporter.Verbose($"Reusing token secret {ns}/{own}.");
-            return (own, false);
+            return own;
         }
 
         // Reuse a token secret someone made for this account by hand. Those Kubernetes generated
@@ -160,12 +150,12 @@ public static class ServiceAccountTokenSource
         if (manual is not null)
         {
             reporter.Verbose($"Reusing token secret {ns}/{manual.Metadata.Name}, annotated for ServiceAccount '{sa}'.");
-            return (manual.Metadata.Name, false);
+            return manual.Metadata.Name;
         }
 
         reporter.Verbose($"Creating token secret {ns}/{own} for ServiceAccount '{sa}' in context '{remote.ContextName}'.");
-        // null: another run made it meanwhile.
-        var created = await KubeApi.CreateOrExistingAsync(remote, $"creating Secret {ns}/{own}",
+        // A 409: another run made it meanwhile, which is as good.
+        await KubeApi.CreateOrExistingAsync(remote, $"creating Secret {ns}/{own}",
             c => c.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
             {
                 Metadata = new V1ObjectMeta
@@ -176,7 +166,7 @@ public static class ServiceAccountTokenSource
                 },
                 Type = RemoteSecretNames.ServiceAccountTokenType,
             }, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
-        return (own, created is not null);
+        return own;
     }
 
     private static bool IsTokenOf(V1Secret secret, string account) =>
@@ -186,21 +176,16 @@ public static class ServiceAccountTokenSource
     private static async Task<V1Secret> WaitFilledAsync(KubeConnection remote, string ns, string name, TimeSpan timeout,
         IOperationReporter reporter, CancellationToken ct)
     {
-        var field = $"metadata.name={name}";
-        var (done, state) = await ListWatch.UntilAsync<V1Secret, V1SecretList, V1Secret?>(
-            remote, $"watching Secret {ns}/{name}",
-            (client, token) => client.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: field, cancellationToken: token),
-            (client, rv, seconds, token) => client.CoreV1.ListNamespacedSecretWithHttpMessagesAsync(ns, fieldSelector: field,
-                resourceVersion: rv, timeoutSeconds: seconds, watch: true, allowWatchBookmarks: true, cancellationToken: token),
-            secrets =>
-            {
-                // It existed a moment ago: gone means the token controller removed it (its account
-                // does not match), and no wait brings it back.
-                var secret = secrets.FirstOrDefault() ?? throw new MeshClusterException(ErrorIds.ServiceAccountTokenNotReady, ErrorCategory.ResourceUnavailable,
-                    $"Token secret {ns}/{name} in context '{remote.ContextName}' was deleted before the token controller filled it (a token secret whose service account or its uid does not match is removed).",
-                    target: $"{ns}/{name}");
-                return (IsFilled(secret), secret);
-            },
+        var (done, state) = await ListWatch.UntilObjectAsync<V1Secret, V1SecretList>(
+            remote, $"watching Secret {ns}/{name}", name,
+            (client, field, token) => client.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: field, cancellationToken: token),
+            (client, field, rv, seconds, onError, token) => client.CoreV1.WatchListNamespacedSecretAsync(ns, fieldSelector: field,
+                resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: token),
+            // It existed a moment ago: gone means the token controller removed it (its account
+            // does not match), and no wait brings it back.
+            secret => IsFilled(secret ?? throw new MeshClusterException(ErrorIds.ServiceAccountTokenNotReady, ErrorCategory.ResourceUnavailable,
+                $"Token secret {ns}/{name} in context '{remote.ContextName}' was deleted before the token controller filled it (a token secret whose service account or its uid does not match is removed).",
+                target: $"{ns}/{name}")),
             timeout, reporter, ct).ConfigureAwait(false);
 
         if (done && state is not null) return state;

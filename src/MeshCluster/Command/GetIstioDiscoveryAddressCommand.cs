@@ -1,26 +1,30 @@
 using System.Management.Automation;
 using MeshCluster.Engine.Discovery;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Naming;
 using MeshCluster.Hosting;
 
 namespace MeshCluster.Commands;
 
 /// <summary>
-/// Seed step 1: the primary's ingress gateway address, from Service istio-system/istio-ingressgateway.
+/// Step 1 of Istio's Add a Remote Cluster guide: the primary's ingress gateway address, from Service istio-system/istio-ingressgateway.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "IstioDiscoveryAddress")]
 [OutputType(typeof(IstioDiscoveryAddress))]
 public sealed class GetIstioDiscoveryAddressCommand : KubeCmdlet
 {
+    /// <summary>The gateway Istio's guide reads.</summary>
     public const string DefaultServiceName = "istio-ingressgateway";
-    public const string DefaultNamespace = "istio-system";
 
+    /// <summary>The gateway Service.</summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public string ServiceName { get; set; } = DefaultServiceName;
 
+    /// <summary>The gateway Service's namespace.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string Namespace { get; set; } = DefaultNamespace;
+    public string Namespace { get; set; } = IstioDefaults.Namespace;
 
     /// <summary>Wait for the load balancer to assign an address instead of failing at once.</summary>
     [Parameter]
@@ -30,14 +34,10 @@ public sealed class GetIstioDiscoveryAddressCommand : KubeCmdlet
     [Parameter]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(3);
 
+    /// <inheritdoc />
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        RequirePositive(Timeout, MeshCluster.Engine.Errors.ErrorIds.TimeoutInvalid);
-
-        var connection = Connect();
-        var info = await DiscoveryAddressReader.GetAsync(connection, Namespace, ServiceName, Wait, Timeout, Reporter, cancellationToken)
-            .ConfigureAwait(false);
-        Emit(new IstioDiscoveryAddress(info.Address, info.IsHostname ? DiscoveryAddressType.Hostname : DiscoveryAddressType.IP,
-            info.AllAddresses, info.ServiceName, info.Namespace, info.Context));
+        RequirePositive(Timeout, ErrorIds.TimeoutInvalid);
+        Emit(await DiscoveryAddressReader.GetAsync(Connect(), Namespace, ServiceName, Wait, Timeout, Reporter, cancellationToken).ConfigureAwait(false));
     }
 }

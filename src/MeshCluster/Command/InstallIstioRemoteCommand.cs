@@ -5,13 +5,16 @@ using MeshCluster.Hosting;
 namespace MeshCluster.Commands;
 
 /// <summary>
-/// Seed step 3: runs istioctl (manifest apply before 1.7, install from 1.7) against the remote's -Context.
+/// Step 3 of Istio's Add a Remote Cluster guide: runs istioctl (manifest apply before 1.7, install from 1.7) against the remote's -Context.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Install, "IstioRemote", DefaultParameterSetName = InputObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(IstioRemoteInstallResult))]
 public sealed class InstallIstioRemoteCommand : KubeCmdlet
 {
+    /// <summary>The parameter set of a spec from the pipeline.</summary>
     public const string InputObjectSet = "InputObject";
+
+    /// <summary>The parameter set of a spec file.</summary>
     public const string PathSet = "Path";
 
     /// <summary>A spec from New-IstioRemoteInstallSpec. With a Path, istioctl reads that file; else a temporary copy of its Yaml.</summary>
@@ -31,6 +34,7 @@ public sealed class InstallIstioRemoteCommand : KubeCmdlet
     private string? _resolvedPath;
     private string? _resolvedIstioctl;
 
+    /// <inheritdoc />
     protected override void BeginOnPipelineThread()
     {
         base.BeginOnPipelineThread();
@@ -38,21 +42,19 @@ public sealed class InstallIstioRemoteCommand : KubeCmdlet
         _resolvedIstioctl = IstioctlPath is null ? null : GetUnresolvedProviderPathFromPSPath(IstioctlPath);
     }
 
+    /// <inheritdoc />
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        var connection = Connect();
+        // istioctl connects on its own: only the context's name and files are needed, no client.
+        var context = ResolveContext();
         var request = new RemoteInstallRequest(
             InputObject?.Yaml,
             ParameterSetName == PathSet ? _resolvedPath : InputObject?.Path,
             _resolvedIstioctl,
-            connection.ContextName,
-            connection.KubeConfigFiles);
+            context.Name,
+            context.Files);
 
-        var outcome = await RemoteInstaller.InstallAsync(request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
-        if (outcome is not null)
-        {
-            Emit(new IstioRemoteInstallResult(outcome.ClusterName, outcome.Context, outcome.Namespace, outcome.IstioctlVersion,
-                outcome.IstioctlPath, outcome.Arguments.ToArray(), outcome.ExitCode, outcome.Duration, outcome.SpecPath));
-        }
+        var result = await RemoteInstaller.InstallAsync(request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
+        if (result is not null) Emit(result);
     }
 }

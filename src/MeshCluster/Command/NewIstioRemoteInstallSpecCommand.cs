@@ -7,21 +7,24 @@ using MeshCluster.Hosting;
 namespace MeshCluster.Commands;
 
 /// <summary>
-/// Seed step 2: the remote's IstioOperator (install.yaml), returned as an object and, with -Path, written to a file.
+/// Step 2 of Istio's Add a Remote Cluster guide: the remote's IstioOperator (install.yaml), returned as an object and, with -Path, written to a file.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "IstioRemoteInstallSpec", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(IstioRemoteInstallSpec))]
 public sealed class NewIstioRemoteInstallSpecCommand : PSCmdlet
 {
     // Empty strings are allowed through binding so the engine's validation reports them with a stable id.
+    /// <summary>The remote's name in the mesh (values.global.multiCluster.clusterName): a DNS-1123 label.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
     public string ClusterName { get; set; } = string.Empty;
 
+    /// <summary>values.global.network: one network ID for every cluster of a flat network.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
     public string Network { get; set; } = string.Empty;
 
+    /// <summary>values.global.meshID: the same for every cluster of the mesh.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
     public string MeshId { get; set; } = string.Empty;
@@ -32,47 +35,47 @@ public sealed class NewIstioRemoteInstallSpecCommand : PSCmdlet
     [AllowEmptyString]
     public string RemotePilotAddress { get; set; } = string.Empty;
 
+    /// <summary>Also write the spec to this file (relative to PowerShell's location).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
+    /// <summary>Overwrite an existing -Path file.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Which IstioOperator form: Default (the guide's) or Remote (Istio 1.24+ primary-remote).</summary>
     [Parameter]
-    [ValidateSet("Default", "Remote")]
-    public string Profile { get; set; } = "Default";
+    public InstallProfile Profile { get; set; } = InstallProfile.Default;
 
     /// <summary>Extra Helm values, deep-merged under spec.values.</summary>
     [Parameter]
     public Hashtable? Values { get; set; }
 
+    /// <inheritdoc />
     protected override void ProcessRecord()
     {
         try
         {
-            var profile = string.Equals(Profile, "Remote", StringComparison.OrdinalIgnoreCase) ? InstallProfile.Remote : InstallProfile.Default;
-            var parameters = new InstallSpecParameters(ClusterName, Network, MeshId, RemotePilotAddress, profile,
+            var parameters = new InstallSpecParameters(ClusterName, Network, MeshId, RemotePilotAddress, Profile,
                 Values is null ? null : ToPlain(Values));
-            var text = InstallSpecBuilder.Build(parameters);
+            var spec = InstallSpecBuilder.Build(parameters);
 
-            string? path = null;
             if (Path is not null)
             {
                 // Relative to PowerShell's location, not the process's working folder.
-                path = GetUnresolvedProviderPathFromPSPath(Path);
+                var path = GetUnresolvedProviderPathFromPSPath(Path);
                 InstallSpecFile.CheckWritable(path, Force);
                 if (!ShouldProcess(path, $"Write the IstioOperator for cluster '{ClusterName}'"))
                 {
                     return;
                 }
 
-                InstallSpecFile.Write(path, text.Yaml, Force);
+                spec = InstallSpecFile.Write(spec, path, Force);
                 WriteVerbose($"Wrote the IstioOperator for cluster '{ClusterName}' to '{path}'.");
             }
 
-            WriteObject(new IstioRemoteInstallSpec(ClusterName, Network, MeshId, RemotePilotAddress,
-                profile.ToString(), text.Namespace, path, text.Yaml));
+            WriteObject(spec);
         }
         catch (MeshClusterException ex)
         {

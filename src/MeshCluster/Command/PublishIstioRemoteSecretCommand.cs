@@ -1,11 +1,12 @@
 using System.Management.Automation;
+using MeshCluster.Engine.Naming;
 using MeshCluster.Engine.RemoteSecret;
 using MeshCluster.Hosting;
 
 namespace MeshCluster.Commands;
 
 /// <summary>
-/// Seed step 5: <c>istioctl x create-remote-secret --context=CTX_2 --name=CLUSTER_2 | kubectl apply -f - --context=CTX_1</c>.
+/// Step 5 of Istio's Add a Remote Cluster guide: <c>istioctl x create-remote-secret --context=CTX_2 --name=CLUSTER_2 | kubectl apply -f - --context=CTX_1</c>.
 /// -Context is the remote cluster (whose token is published); -PrimaryContext receives the Secret.
 /// </summary>
 [Cmdlet(VerbsData.Publish, "IstioRemoteSecret", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ApplySet)]
@@ -38,6 +39,7 @@ public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
     [ValidateNotNullOrEmpty]
     public string? TlsServerName { get; set; }
 
+    /// <summary>The remote service account whose token istiod uses.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string ServiceAccount { get; set; } = RemoteSecretNames.DefaultServiceAccount;
@@ -45,11 +47,13 @@ public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
     /// <summary>The service account's namespace in the remote and the Secret's namespace in the primary.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string Namespace { get; set; } = RemoteSecretNames.DefaultNamespace;
+    public string Namespace { get; set; } = IstioDefaults.Namespace;
 
+    /// <summary>Create the service account and its reader ClusterRole and binding when missing, as istioctl does.</summary>
     [Parameter]
     public SwitchParameter CreateServiceAccount { get; set; }
 
+    /// <summary>Do not prove the new kubeconfig can read the remote cluster before publishing it.</summary>
     [Parameter]
     public SwitchParameter SkipVerify { get; set; }
 
@@ -58,30 +62,29 @@ public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
     [ValidateNotNullOrEmpty]
     public string? OutFile { get; set; }
 
-    /// <summary>Use a token secret of our own (<c>&lt;sa&gt;-istio-remote-secret-token</c>) even where Kubernetes lists one (before 1.24).</summary>
-    [Parameter(DontShow = true)]
+    /// <summary>Use a token secret of MeshCluster's own (<c>&lt;sa&gt;-istio-remote-secret-token</c>) even where Kubernetes lists one (before 1.24).</summary>
+    [Parameter]
     public SwitchParameter ForceTokenSecret { get; set; }
 
     private string? _outFilePath;
 
+    /// <inheritdoc />
     protected override void BeginOnPipelineThread()
     {
         base.BeginOnPipelineThread();
         _outFilePath = OutFile is null ? null : GetUnresolvedProviderPathFromPSPath(OutFile);
     }
 
+    /// <inheritdoc />
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var request = new RemoteSecretRequest(Name, Namespace, ServiceAccount, Server, TlsServerName, CreateServiceAccount, SkipVerify,
             _outFilePath, ForceTokenSecret ? TokenSecretMode.Created : TokenSecretMode.Auto);
         // Check the name before connecting anywhere: a bad one must change nothing.
-        MeshCluster.Engine.Naming.ClusterName.Validate(Name);
+        ClusterNameRule.Validate(Name);
         var remote = Connect();
         var primary = PrimaryContext is null ? null : Connect(PrimaryContext);
         var result = await RemoteSecretPublisher.PublishAsync(remote, primary, request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
-        if (result is null) return;
-        // By name, not number: the engine and the output type each have their own enum.
-        Emit(new IstioRemoteSecret(Enum.Parse<RemoteSecretAction>(result.Action.ToString()), result.SecretName, result.Namespace, result.ClusterName, result.Server,
-            result.RemoteContext, result.PrimaryContext, result.ServiceAccount, result.TokenSecretName, result.ResourceVersion, result.Path));
+        if (result is not null) Emit(result);
     }
 }

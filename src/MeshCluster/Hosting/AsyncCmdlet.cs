@@ -10,8 +10,6 @@ namespace MeshCluster.Hosting;
 /// Write* it asks for is queued and performed here on the pipeline thread, which PowerShell
 /// requires. Ctrl+C (StopProcessing) cancels the token, so a request or wait in flight ends at once.
 /// Every message passes through <see cref="SecretRedactor"/>.
-/// Engine types stay out of this class's shape (no engine interface on it): PowerShell reflects
-/// over the public types before the module initializer can route MeshCluster.Engine to its load context.
 /// </summary>
 public abstract class AsyncCmdlet : PSCmdlet
 {
@@ -19,6 +17,7 @@ public abstract class AsyncCmdlet : PSCmdlet
     private BlockingCollection<Action>? _queue;
     private readonly Dictionary<string, int> _activityIds = new(StringComparer.Ordinal);
 
+    /// <summary>Resolves what needs the runspace, then runs <see cref="BeginProcessingAsync"/>.</summary>
     protected sealed override void BeginProcessing()
     {
         BeginOnPipelineThread();
@@ -27,13 +26,19 @@ public abstract class AsyncCmdlet : PSCmdlet
 
     /// <summary>Work that needs the runspace (paths, session state): runs on the pipeline thread first.</summary>
     protected virtual void BeginOnPipelineThread() { }
+    /// <summary>Runs <see cref="ProcessRecordAsync"/>.</summary>
     protected sealed override void ProcessRecord() => Run(ProcessRecordAsync);
+    /// <summary>Runs <see cref="EndProcessingAsync"/>.</summary>
     protected sealed override void EndProcessing() => Run(EndProcessingAsync);
 
+    /// <summary>BeginProcessing's work, off the pipeline thread.</summary>
     protected virtual Task BeginProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>ProcessRecord's work, off the pipeline thread; the token is cancelled on Ctrl+C.</summary>
     protected virtual Task ProcessRecordAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>EndProcessing's work, off the pipeline thread.</summary>
     protected virtual Task EndProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Ctrl+C: cancels the async work.</summary>
     protected override void StopProcessing() => _stopping.Cancel();
 
     private void Run(Func<CancellationToken, Task> body)
@@ -44,6 +49,8 @@ public abstract class AsyncCmdlet : PSCmdlet
         {
             try
             {
+                // The HTTP handlers of cached clients report retries to whichever command is running.
+                AmbientReporter.Set(Reporter);
                 await body(_stopping.Token).ConfigureAwait(false);
             }
             finally
@@ -107,9 +114,8 @@ public abstract class AsyncCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>WriteObject, on the pipeline thread.</summary>
     protected void Emit(object output) => OnPipelineThread(() => WriteObject(output));
-
-    protected void EmitError(MeshClusterException ex) => OnPipelineThread(() => WriteError(ToErrorRecord(ex)));
 
     /// <summary>Asks ShouldProcess on the pipeline thread and waits for the answer.</summary>
     protected Task<bool> ShouldProcessAsync(string target, string action)
@@ -133,7 +139,7 @@ public abstract class AsyncCmdlet : PSCmdlet
     private PipelineReporter? _reporter;
 
     /// <summary>What engine code reports through: every call lands on the pipeline thread, redacted.</summary>
-    protected IOperationReporter Reporter => _reporter ??= new PipelineReporter(this);
+    private protected IOperationReporter Reporter => _reporter ??= new PipelineReporter(this);
 
     private sealed class PipelineReporter : IOperationReporter
     {

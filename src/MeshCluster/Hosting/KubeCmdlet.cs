@@ -1,10 +1,11 @@
 using System.Management.Automation;
 using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
 using MeshCluster.Engine.KubeConfig;
 
 namespace MeshCluster.Hosting;
 
-/// <summary>A cmdlet that talks to one cluster, picked by -Context and -KubeConfig through the shared resolver.</summary>
+/// <summary>A cmdlet that talks to a cluster, picked by -Context and -KubeConfig through the shared resolver.</summary>
 public abstract class KubeCmdlet : AsyncCmdlet
 {
     /// <summary>The kubeconfig context; default: the kubeconfig's current-context.</summary>
@@ -18,6 +19,11 @@ public abstract class KubeCmdlet : AsyncCmdlet
     [ValidateNotNullOrEmpty]
     public string? KubeConfig { get; set; }
 
+    private KubeConfigFiles? _kubeConfigFiles;
+
+    /// <summary>-KubeConfig (or its defaults) as files, relative paths made absolute against PowerShell's location.</summary>
+    private protected KubeConfigFiles KubeConfigFiles => _kubeConfigFiles ?? throw new InvalidOperationException("Resolved in BeginProcessing.");
+
     /// <summary>A -Timeout must be positive: a terminating error with the cmdlet's own id otherwise.</summary>
     private protected static void RequirePositive(TimeSpan timeout, string errorId)
     {
@@ -27,18 +33,13 @@ public abstract class KubeCmdlet : AsyncCmdlet
         }
     }
 
-    /// <summary>Resolves -Context/-KubeConfig; a kubeconfig problem is a terminating error.</summary>
-    private protected KubeConnection Connect(string? context = null) =>
-        KubeContextResolver.Resolve(ResolvedKubeConfig, context ?? Context, Reporter);
+    /// <summary>The context, checked, without a client (no credential plugin runs); a kubeconfig problem is a terminating error.</summary>
+    private protected KubeContext ResolveContext(string? context = null) => KubeContextResolver.Resolve(KubeConfigFiles, context ?? Context);
 
-    /// <summary>-KubeConfig made absolute against PowerShell's current location, not the process's.</summary>
-    private protected string? ResolvedKubeConfig { get; private set; }
+    /// <summary>A client for the context (cached for the session).</summary>
+    private protected KubeConnection Connect(string? context = null) => KubeClientFactory.Connect(ResolveContext(context), Reporter);
 
-    protected override void BeginOnPipelineThread()
-    {
-        ResolvedKubeConfig = KubeConfig is null
-            ? null
-            : string.Join(Path.PathSeparator, KubeConfig.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-                .Select(p => p.StartsWith('~') ? p : GetUnresolvedProviderPathFromPSPath(p)));
-    }
+    /// <inheritdoc />
+    protected override void BeginOnPipelineThread() =>
+        _kubeConfigFiles = KubeConfigFiles.Resolve(KubeConfig, GetUnresolvedProviderPathFromPSPath);
 }

@@ -5,18 +5,19 @@ using System.Runtime.Loader;
 namespace MeshCluster.Hosting;
 
 /// <summary>
-/// Runs when Import-Module loads MeshCluster.dll. The cmdlet assembly references MeshCluster.Engine,
-/// which is not next to it; the default context's Resolving event hands that one name (only) to
-/// <see cref="DependencyLoadContext"/>, which then loads everything the engine needs privately.
+/// Routes the two assemblies MeshCluster.dll references but PowerShell cannot find on its own: the
+/// engine (not next to it) goes to <see cref="DependencyLoadContext"/>, which then loads everything
+/// the engine needs privately; the contracts (next to it) load into the default context.
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
     private static int s_registered;
 
+    /// <summary>Called by Import-Module; the routing is normally in place already (see <see cref="OnAssemblyLoad"/>).</summary>
     public void OnImport() => Register();
 
-    // PowerShell reflects over the cmdlet types (and so resolves MeshCluster.Engine) before it calls
-    // OnImport; a module initializer runs as soon as the assembly loads, ahead of all of that.
+    // PowerShell reflects over the cmdlet types (resolving the assemblies their signatures name) before
+    // it calls OnImport; a module initializer runs as soon as MeshCluster.dll loads, ahead of all of that.
 #pragma warning disable CA2255 // a library initializer is exactly what a binary module needs here
     [System.Runtime.CompilerServices.ModuleInitializer]
 #pragma warning restore CA2255
@@ -26,12 +27,15 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
     {
         if (Interlocked.Exchange(ref s_registered, 1) == 0)
         {
-            AssemblyLoadContext.Default.Resolving += ResolveEngine;
+            AssemblyLoadContext.Default.Resolving += Resolve;
         }
     }
 
-    private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name) =>
-        name.Name == DependencyLoadContext.EngineAssemblyName
-            ? DependencyLoadContext.Instance.LoadFromAssemblyName(name)
-            : null;
+    private static Assembly? Resolve(AssemblyLoadContext context, AssemblyName name) => name.Name switch
+    {
+        DependencyLoadContext.EngineAssemblyName => DependencyLoadContext.Instance.LoadFromAssemblyName(name),
+        DependencyLoadContext.ContractsAssemblyName => context.LoadFromAssemblyPath(
+            Path.Combine(DependencyLoadContext.ModuleDirectory, DependencyLoadContext.ContractsAssemblyName + ".dll")),
+        _ => null,
+    };
 }

@@ -25,16 +25,16 @@ public class KubectlPodFormatTests
     [InlineData(-1, "0s")]
     [InlineData(-5, "<invalid>")]
     public void HumanDuration_prints_like_kubectl(long seconds, string expected) =>
-        Assert.Equal(expected, KubectlPodFormat.HumanDuration(TimeSpan.FromSeconds(seconds)));
+        Assert.Equal(expected, IstioPodStatus.FormatAge(TimeSpan.FromSeconds(seconds)));
 
     [Fact]
-    public void Running_pod_reads_like_the_seed()
+    public void Running_pod_reads_like_the_guide()
     {
         var pod = Pod("prometheus-b54c6f66b-q8hbt", "Running", Running("prometheus"), Running("istio-proxy"));
         Assert.Equal("2/2", KubectlPodFormat.Ready(pod));
         Assert.Equal("Running", KubectlPodFormat.Status(pod));
         Assert.Equal(0, KubectlPodFormat.Restarts(pod));
-        Assert.Equal("136m", KubectlPodFormat.HumanDuration(KubectlPodFormat.Age(pod, Now)));
+        Assert.Equal("136m", IstioPodStatus.FormatAge(KubectlPodFormat.Age(pod, Now)));
     }
 
     [Fact]

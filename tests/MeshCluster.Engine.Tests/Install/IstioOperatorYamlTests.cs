@@ -11,7 +11,7 @@ public class IstioOperatorYamlTests
     private static string Build(InstallSpecParameters p) => InstallSpecBuilder.Build(p).Yaml;
 
     [Fact]
-    public void SeedFormIsTheSeedsCustomResource()
+    public void Default_form_is_the_guides_custom_resource()
     {
         var yaml = Build(new InstallSpecParameters("cluster2", "network1", "mesh1", "192.0.2.10"));
         Assert.Equal(

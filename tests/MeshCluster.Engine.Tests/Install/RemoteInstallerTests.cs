@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Install;
+using MeshCluster.Engine.Tests.TestSupport;
 
 namespace MeshCluster.Engine.Tests.Install;
 
@@ -32,22 +33,12 @@ public sealed class RemoteInstallerTests : IDisposable
     private static RemoteInstallRequest Request(string istioctl, params string[] kubeconfigs) =>
         new(Spec, null, istioctl, "cluster2", kubeconfigs.Length == 0 ? new[] { "/k/config" } : kubeconfigs);
 
-    private sealed class Recorder : IOperationReporter
-    {
-        public List<string> Lines { get; } = new();
-        public void Verbose(string message) { lock (Lines) Lines.Add(message); }
-        public void Warning(string message) { lock (Lines) Lines.Add("W:" + message); }
-        public void Debug(string message) { }
-        public void Progress(string activity, string status, int percent = -1) { lock (Lines) Lines.Add("P:" + status); }
-        public void ProgressCompleted(string activity) { }
-    }
-
     private int TempSpecs() => Directory.GetFiles(Path.GetTempPath(), "meshcluster-install-*.yaml").Length;
 
     [Fact]
     public async Task InstallsThroughATemporaryFileThatIsRemoved()
     {
-        var reporter = new Recorder();
+        var reporter = new RecordingReporter();
         var outcome = await RemoteInstaller.InstallAsync(Request(FakeIstioctl("1.24.0", 0)), (_, _) => Task.FromResult(true), reporter, CancellationToken.None);
 
         Assert.NotNull(outcome);
@@ -60,16 +51,16 @@ public sealed class RemoteInstallerTests : IDisposable
         var tempFile = call.Split(' ')[3];
         Assert.StartsWith(Path.GetTempPath(), tempFile);
         Assert.False(File.Exists(tempFile));
-        Assert.Contains("istioctl: working", reporter.Lines);
-        Assert.Contains("istioctl: problem", reporter.Lines);
-        Assert.Contains(reporter.Lines, l => l.StartsWith("P:Running istioctl install", StringComparison.Ordinal));
+        Assert.Contains("istioctl: working", reporter.Verbose);
+        Assert.Contains("istioctl: problem", reporter.Verbose);
+        Assert.Contains(reporter.Progress, l => l.StartsWith("Running istioctl install", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task FailureCarriesExitCodeAndTailAndRemovesTheTemporaryFile()
     {
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() =>
-            RemoteInstaller.InstallAsync(Request(FakeIstioctl("1.6.8", 4)), (_, _) => Task.FromResult(true), new Recorder(), CancellationToken.None));
+            RemoteInstaller.InstallAsync(Request(FakeIstioctl("1.6.8", 4)), (_, _) => Task.FromResult(true), new RecordingReporter(), CancellationToken.None));
         Assert.Equal(ErrorIds.IstioctlFailed, ex.ErrorId);
         Assert.Equal(ErrorCategory.InvalidResult, ex.Category);
         Assert.Equal("cluster2", ex.Target);
@@ -87,7 +78,7 @@ public sealed class RemoteInstallerTests : IDisposable
     {
         string? shown = null;
         var outcome = await RemoteInstaller.InstallAsync(Request(FakeIstioctl("1.24.0", 0), "/a/one", "/b/two"),
-            (_, action) => { shown = action; return Task.FromResult(false); }, new Recorder(), CancellationToken.None);
+            (_, action) => { shown = action; return Task.FromResult(false); }, new RecordingReporter(), CancellationToken.None);
         Assert.Null(outcome);
         Assert.False(File.Exists(Path.Combine(_root, "log")));
         // Several kubeconfig files travel in KUBECONFIG, not on the command line.
@@ -99,7 +90,7 @@ public sealed class RemoteInstallerTests : IDisposable
     {
         var missing = Path.Combine(_root, "none.yaml");
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() => RemoteInstaller.InstallAsync(
-            new RemoteInstallRequest(null, missing, FakeIstioctl("1.24.0", 0), "cluster2", new[] { "/k" }), (_, _) => Task.FromResult(true), new Recorder(), CancellationToken.None));
+            new RemoteInstallRequest(null, missing, FakeIstioctl("1.24.0", 0), "cluster2", new[] { "/k" }), (_, _) => Task.FromResult(true), new RecordingReporter(), CancellationToken.None));
         Assert.Equal(ErrorIds.InstallSpecFileNotFound, ex.ErrorId);
         Assert.Equal(missing, ex.Target);
     }
@@ -108,7 +99,7 @@ public sealed class RemoteInstallerTests : IDisposable
     public async Task AVersionThatCannotBeReadIsIstioctlVersionUnknown()
     {
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() =>
-            RemoteInstaller.InstallAsync(Request(FakeIstioctl("banana", 0)), (_, _) => Task.FromResult(true), new Recorder(), CancellationToken.None));
+            RemoteInstaller.InstallAsync(Request(FakeIstioctl("banana", 0)), (_, _) => Task.FromResult(true), new RecordingReporter(), CancellationToken.None));
         Assert.Equal(ErrorIds.IstioctlVersionUnknown, ex.ErrorId);
         Assert.False(File.Exists(Path.Combine(_root, "log")));
     }

@@ -1,7 +1,8 @@
 using System.Management.Automation;
-using MeshCluster.Engine;
 using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
 using MeshCluster.Engine.KubeConfig;
+using MeshCluster.Engine.Tests.TestSupport;
 
 namespace MeshCluster.Engine.Tests.KubeConfig;
 
@@ -10,38 +11,56 @@ public sealed class KubeContextResolverTests
 {
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "kubeconfig", name);
 
-    [Theory]
-    [InlineData("two-contexts.yaml", null, "alpha", "https://alpha.invalid:6443", "team-a", false)]
-    [InlineData("two-contexts.yaml", "beta", "beta", "https://beta.invalid:6443", null, true)]
-    [InlineData("exec-plugin.yaml", null, "aks", "https://aks.invalid:443", null, true)]
-    public void Resolves_the_context(string file, string? context, string expectedContext, string expectedServer, string? expectedNamespace, bool insecure)
-    {
-        var reporter = new ListReporter();
-        var connection = KubeContextResolver.Resolve(Fixture(file), context, reporter);
+    /// <summary>A -KubeConfig value: one fixture, or a list of them.</summary>
+    private static KubeConfigFiles Files(params string[] names) =>
+        KubeConfigFiles.Resolve(string.Join(Path.PathSeparator, names.Select(Fixture)), environment: string.Empty);
 
-        Assert.Equal(expectedContext, connection.ContextName);
-        Assert.Equal(expectedServer, connection.Server);
-        Assert.Equal(expectedNamespace, connection.DefaultNamespace);
+    private static KubeConnection Connect(KubeConfigFiles files, string? context, IOperationReporter? reporter = null) =>
+        KubeClientFactory.Connect(KubeContextResolver.Resolve(files, context), reporter ?? NullReporter.Instance);
+
+    [Theory]
+    [InlineData("two-contexts.yaml", null, "alpha", "https://alpha.invalid:6443", false)]
+    [InlineData("two-contexts.yaml", "beta", "beta", "https://beta.invalid:6443", true)]
+    [InlineData("exec-plugin.yaml", null, "aks", "https://aks.invalid:443", true)]
+    public void Resolves_the_context(string file, string? context, string expectedContext, string expectedServer, bool insecure)
+    {
+        var reporter = new RecordingReporter();
+        var resolved = KubeContextResolver.Resolve(Files(file), context);
+        var connection = KubeClientFactory.Connect(resolved, reporter);
+
+        Assert.Equal(expectedContext, resolved.Name);
+        Assert.Equal(expectedServer, resolved.Server);
+        Assert.Equal(new[] { Fixture(file) }, resolved.Files);
+        Assert.Equal((expectedContext, expectedServer), (connection.ContextName, connection.Server));
         Assert.Equal(insecure, connection.SkipTlsVerify);
-        Assert.Equal(new[] { Fixture(file) }, connection.KubeConfigFiles);
         Assert.Equal(insecure, reporter.Warnings.Any(w => w.Contains("insecure-skip-tls-verify")));
+    }
+
+    [Fact]
+    public void Resolving_runs_no_credential_plugin()
+    {
+        // exec-plugin-missing.yaml names a plugin that does not exist: only building a client runs it.
+        var resolved = KubeContextResolver.Resolve(Files("exec-plugin-missing.yaml"), null);
+        Assert.NotNull(resolved.Exec);
+        var ex = Assert.Throws<MeshClusterException>(() => KubeClientFactory.Connect(resolved, NullReporter.Instance));
+        Assert.Equal(ErrorIds.KubeCredentialPluginFailed, ex.ErrorId);
     }
 
     [Fact]
     public void Relative_certificate_authority_is_read_next_to_the_kubeconfig()
     {
         // ca.pem sits beside two-contexts.yaml; the process's working directory is elsewhere.
-        var connection = KubeContextResolver.Resolve(Fixture("two-contexts.yaml"), "alpha");
-        Assert.NotNull(connection.Configuration.SslCaCerts);
-        Assert.Single(connection.Configuration.SslCaCerts!);
+        var configuration = KubeClientFactory.BuildConfiguration(KubeContextResolver.Resolve(Files("two-contexts.yaml"), "alpha"));
+        Assert.NotNull(configuration.SslCaCerts);
+        Assert.Single(configuration.SslCaCerts!);
     }
 
     [Fact]
     public void Exec_credential_plugins_give_the_token()
     {
         // The plugin path is relative to the kubeconfig (kubectl's rule for commands with a slash).
-        var connection = KubeContextResolver.Resolve(Fixture("exec-plugin.yaml"), null);
-        Assert.True(connection.Configuration.TokenProvider is not null || connection.Configuration.AccessToken is not null);
+        var configuration = KubeClientFactory.BuildConfiguration(KubeContextResolver.Resolve(Files("exec-plugin.yaml"), null));
+        Assert.True(configuration.TokenProvider is not null || configuration.AccessToken is not null);
         var ex = new MeshClusterException("X", ErrorCategory.NotSpecified, "exec-plugin-token-0123456789abcdef");
         Assert.DoesNotContain("exec-plugin-token", ex.Message);
     }
@@ -49,9 +68,9 @@ public sealed class KubeContextResolverTests
     [Fact]
     public void One_client_per_file_and_context_is_reused()
     {
-        var a = KubeContextResolver.Resolve(Fixture("two-contexts.yaml"), "alpha");
-        var b = KubeContextResolver.Resolve(Fixture("two-contexts.yaml"), "alpha");
-        var c = KubeContextResolver.Resolve(Fixture("two-contexts.yaml"), "beta");
+        var a = Connect(Files("two-contexts.yaml"), "alpha");
+        var b = Connect(Files("two-contexts.yaml"), "alpha");
+        var c = Connect(Files("two-contexts.yaml"), "beta");
         Assert.Same(a.Client, b.Client);
         Assert.NotSame(a.Client, c.Client);
     }
@@ -59,7 +78,7 @@ public sealed class KubeContextResolverTests
     [Fact]
     public void Merges_files_first_one_wins_per_entry()
     {
-        var list = Fixture("first.yaml") + Path.PathSeparator + Fixture("second.yaml");
+        var list = Files("first.yaml", "second.yaml");
 
         // "shared" is defined in both files: the first file's context (cluster "shared" from first.yaml) wins.
         var shared = KubeContextResolver.Resolve(list, "shared");
@@ -67,23 +86,21 @@ public sealed class KubeContextResolverTests
 
         // current-context: first.yaml's is empty, so second.yaml's applies; its cluster "shared" is first.yaml's.
         var current = KubeContextResolver.Resolve(list, null);
-        Assert.Equal("only-in-second", current.ContextName);
+        Assert.Equal("only-in-second", current.Name);
         Assert.Equal("https://from-first.invalid:6443", current.Server);
-        Assert.Equal(new[] { Fixture("first.yaml"), Fixture("second.yaml") }, current.KubeConfigFiles);
+        Assert.Equal(new[] { Fixture("first.yaml"), Fixture("second.yaml") }, current.Files);
     }
 
     [Fact]
-    public void Reversed_order_reverses_the_winner()
-    {
-        var list = Fixture("second.yaml") + Path.PathSeparator + Fixture("first.yaml");
-        Assert.Equal("https://second.invalid:6443", KubeContextResolver.Resolve(list, "shared").Server);
-    }
+    public void Reversed_order_reverses_the_winner() =>
+        Assert.Equal("https://second.invalid:6443", KubeContextResolver.Resolve(Files("second.yaml", "first.yaml"), "shared").Server);
 
     [Fact]
     public void Missing_files_in_a_list_are_skipped()
     {
-        var list = Fixture("nope.yaml") + Path.PathSeparator + Fixture("two-contexts.yaml");
-        Assert.Equal("alpha", KubeContextResolver.Resolve(list, null).ContextName);
+        var resolved = KubeContextResolver.Resolve(Files("nope.yaml", "two-contexts.yaml"), null);
+        Assert.Equal("alpha", resolved.Name);
+        Assert.Equal(new[] { Fixture("two-contexts.yaml") }, resolved.Files);
     }
 
     [Theory]
@@ -98,7 +115,7 @@ public sealed class KubeContextResolverTests
     [InlineData("two-contexts.yaml", "gamma", ErrorIds.KubeContextNotFound, ErrorCategory.ObjectNotFound, "Contexts: alpha, beta")]
     public void Bad_kubeconfig_gives_a_stable_terminating_error(string file, string? context, string errorId, ErrorCategory category, string messagePart)
     {
-        var ex = Assert.Throws<MeshClusterException>(() => KubeContextResolver.Resolve(Fixture(file), context));
+        var ex = Assert.Throws<MeshClusterException>(() => Connect(Files(file), context));
 
         Assert.Equal(errorId, ex.ErrorId);
         Assert.Equal(category, ex.Category);
@@ -115,7 +132,7 @@ public sealed class KubeContextResolverTests
     public void Credentials_never_appear_in_errors()
     {
         // Loading registers every credential; an error that quotes one prints the mask instead.
-        KubeContextResolver.Resolve(Fixture("two-contexts.yaml"), "alpha");
+        KubeContextResolver.Resolve(Files("two-contexts.yaml"), "alpha");
         var ex = new MeshClusterException("X", ErrorCategory.NotSpecified, "oops alpha-token-0123456789abcdef and beta-password-0123456789");
         Assert.DoesNotContain("alpha-token", ex.Message);
         Assert.DoesNotContain("beta-password", ex.Message);
@@ -125,20 +142,7 @@ public sealed class KubeContextResolverTests
     [Fact]
     public void Context_names_for_completion()
     {
-        Assert.Equal(new[] { "alpha", "beta" }, KubeContextResolver.ContextNames(Fixture("two-contexts.yaml")));
-        Assert.Empty(KubeContextResolver.ContextNames(Fixture("broken-yaml.yaml")));
+        Assert.Equal(new[] { "alpha", "beta" }, KubeContextResolver.ContextNames(Files("two-contexts.yaml")));
+        Assert.Empty(KubeContextResolver.ContextNames(Files("broken-yaml.yaml")));
     }
-}
-
-internal sealed class ListReporter : IOperationReporter
-{
-    public List<string> Verbose { get; } = new();
-    public List<string> Warnings { get; } = new();
-    public List<string> Debugs { get; } = new();
-    public List<string> ProgressLines { get; } = new();
-    void IOperationReporter.Verbose(string message) => Verbose.Add(message);
-    public void Warning(string message) => Warnings.Add(message);
-    public void Debug(string message) => Debugs.Add(message);
-    public void Progress(string activity, string status, int percent = -1) => ProgressLines.Add($"{activity}: {status}");
-    public void ProgressCompleted(string activity) => ProgressLines.Add($"{activity}: done");
 }

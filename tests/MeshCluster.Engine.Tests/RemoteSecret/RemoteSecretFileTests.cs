@@ -11,6 +11,7 @@ public sealed class RemoteSecretFileTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void A_new_file_is_owner_only()
     {
         Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix file modes");
@@ -21,6 +22,7 @@ public sealed class RemoteSecretFileTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void An_existing_readable_file_is_narrowed_and_replaced()
     {
         Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix file modes");

@@ -1,3 +1,4 @@
+using MeshCluster.Engine.Naming;
 using System.Management.Automation;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.RemoteSecret;
@@ -14,8 +15,8 @@ public class RemoteSecretNamesTests
     [InlineData("abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc")] // 63
     public void Accepts_dns1123_labels(string name)
     {
-        Assert.True(MeshCluster.Engine.Naming.ClusterName.IsDns1123Label(name));
-        MeshCluster.Engine.Naming.ClusterName.Validate(name);
+        Assert.True(ClusterNameRule.IsDns1123Label(name));
+        ClusterNameRule.Validate(name);
     }
 
     [Theory]
@@ -28,7 +29,7 @@ public class RemoteSecretNamesTests
     [InlineData("abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd")] // 64
     public void Rejects_other_names_with_ClusterNameInvalid(string name)
     {
-        var ex = Assert.Throws<MeshClusterException>(() => MeshCluster.Engine.Naming.ClusterName.Validate(name));
+        var ex = Assert.Throws<MeshClusterException>(() => ClusterNameRule.Validate(name));
         Assert.Equal(ErrorIds.ClusterNameInvalid, ex.ErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, ex.Category);
         Assert.Equal(name, ex.Target);

@@ -1,11 +1,12 @@
 namespace MeshCluster;
 
 /// <summary>
-/// One istioctl install into a remote cluster (seed step 3). Context, ClusterName and Namespace bind
+/// One istioctl install into a remote cluster (step 3 of Istio's Add a Remote Cluster guide). Context, ClusterName and Namespace bind
 /// by property name to Wait-IstioControlPlane, the next step.
 /// </summary>
 public sealed class IstioRemoteInstallResult
 {
+    /// <summary>Made by Install-IstioRemote.</summary>
     public IstioRemoteInstallResult(string? clusterName, string context, string @namespace, string istioctlVersion,
         string istioctlPath, string[] arguments, int exitCode, TimeSpan duration, string? specPath)
     {
@@ -29,17 +30,22 @@ public sealed class IstioRemoteInstallResult
     /// <summary>The namespace of the control plane: istio-system, or the spec's values.global.istioNamespace.</summary>
     public string Namespace { get; }
 
+    /// <summary>The istioctl client version (it decides between manifest apply and install).</summary>
     public string IstioctlVersion { get; }
+    /// <summary>The istioctl that ran.</summary>
     public string IstioctlPath { get; }
 
     /// <summary>istioctl's arguments; a spec without a file shows as &lt;temporary file&gt; (removed after the run).</summary>
     public string[] Arguments { get; }
 
+    /// <summary>istioctl's exit code (0: the install succeeded).</summary>
     public int ExitCode { get; }
+    /// <summary>How long istioctl ran.</summary>
     public TimeSpan Duration { get; }
 
     /// <summary>The spec file istioctl read; null when the spec went through a temporary file.</summary>
     public string? SpecPath { get; }
 
+    /// <summary>cluster (context).</summary>
     public override string ToString() => $"{ClusterName} ({Context})";
 }

@@ -6,6 +6,7 @@ namespace MeshCluster;
 /// </summary>
 public sealed class IstioControlPlaneStatus
 {
+    /// <summary>Made by Wait-IstioControlPlane.</summary>
     public IstioControlPlaneStatus(string context, string? clusterName, string @namespace, bool ready,
         IReadOnlyList<IstioPodStatus> pods, int deploymentsAvailable, int deployments)
     {
@@ -24,15 +25,20 @@ public sealed class IstioControlPlaneStatus
     /// <summary>The mesh's name for the cluster (multiCluster.clusterName), when the input carried it.</summary>
     public string? ClusterName { get; }
 
+    /// <summary>The control plane's namespace.</summary>
     public string Namespace { get; }
 
     /// <summary>True when every pod is running and ready and every Deployment available.</summary>
     public bool Ready { get; }
 
+    /// <summary>Every pod of the namespace, as <c>kubectl get pod</c> lists them.</summary>
     public IstioPodStatus[] Pods { get; }
 
+    /// <summary>Deployments whose updated replicas are all available.</summary>
     public int DeploymentsAvailable { get; }
+    /// <summary>Deployments in the namespace.</summary>
     public int Deployments { get; }
 
+    /// <summary>context/namespace.</summary>
     public override string ToString() => $"{Context}/{Namespace}";
 }

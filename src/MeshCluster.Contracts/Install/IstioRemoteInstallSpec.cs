@@ -1,13 +1,14 @@
 namespace MeshCluster;
 
 /// <summary>
-/// The remote cluster's IstioOperator (seed step 2), as New-IstioRemoteInstallSpec wrote it.
+/// The remote cluster's IstioOperator (step 2 of Istio's Add a Remote Cluster guide), as New-IstioRemoteInstallSpec wrote it.
 /// Pipe it to Install-IstioRemote. It names no kubeconfig context: the install step takes -Context.
 /// </summary>
 public sealed class IstioRemoteInstallSpec
 {
+    /// <summary>Made by New-IstioRemoteInstallSpec.</summary>
     public IstioRemoteInstallSpec(string clusterName, string network, string meshId, string remotePilotAddress,
-        string profile, string @namespace, string? path, string yaml)
+        InstallProfile profile, string @namespace, string? path, string yaml)
     {
         ClusterName = clusterName;
         Network = network;
@@ -19,13 +20,17 @@ public sealed class IstioRemoteInstallSpec
         Yaml = yaml;
     }
 
+    /// <summary>values.global.multiCluster.clusterName: the remote's name in the mesh.</summary>
     public string ClusterName { get; }
+    /// <summary>values.global.network.</summary>
     public string Network { get; }
+    /// <summary>values.global.meshID.</summary>
     public string MeshId { get; }
+    /// <summary>values.global.remotePilotAddress: the primary's discovery address.</summary>
     public string RemotePilotAddress { get; }
 
-    /// <summary>Default (the seed's 1.6/1.7 form) or Remote (Istio 1.24+ primary-remote).</summary>
-    public string Profile { get; }
+    /// <summary>Default (the form of Istio's Add a Remote Cluster guide, 1.6/1.7) or Remote (Istio 1.24+ primary-remote).</summary>
+    public InstallProfile Profile { get; }
 
     /// <summary>Where istioctl installs the control plane: istio-system, or values.global.istioNamespace.</summary>
     public string Namespace { get; }
@@ -36,5 +41,6 @@ public sealed class IstioRemoteInstallSpec
     /// <summary>The IstioOperator custom resource.</summary>
     public string Yaml { get; }
 
+    /// <summary>The file, else the cluster name.</summary>
     public override string ToString() => Path ?? ClusterName;
 }

@@ -8,7 +8,7 @@ namespace MeshCluster.Engine.Naming;
 /// The rule for a mesh cluster name, shared by the install spec and the remote secret: Istio names
 /// the remote secret istio-remote-secret-&lt;name&gt; and create-remote-secret --name demands a DNS-1123 label.
 /// </summary>
-public static partial class ClusterName
+public static partial class ClusterNameRule
 {
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex Dns1123Label();

@@ -1,7 +1,7 @@
-namespace MeshCluster.Engine.ControlPlane;
+namespace MeshCluster.Engine.Http;
 
 /// <summary>
-/// Runs several <see cref="Http.ListWatch"/> loops (one per kind) that feed one shared evaluator,
+/// Runs several <see cref="ListWatch"/> loops (one per kind) that feed one shared evaluator,
 /// and ends them together: as soon as any loop's evaluation says done, when the first times out,
 /// or when one fails. Each loop gets a token that this group cancels to stop it.
 /// </summary>

@@ -3,7 +3,9 @@ namespace MeshCluster;
 /// <summary>Whether a discovery address is an IP address or a DNS name.</summary>
 public enum DiscoveryAddressType
 {
+    /// <summary>An IPv4 or IPv6 address.</summary>
     IP,
+    /// <summary>A DNS name (AWS load balancers give one); Istio before 1.8 takes only an IP.</summary>
     Hostname,
 }
 
@@ -14,6 +16,7 @@ public enum DiscoveryAddressType
 /// </summary>
 public sealed class IstioDiscoveryAddress
 {
+    /// <summary>Made by Get-IstioDiscoveryAddress.</summary>
     public IstioDiscoveryAddress(string address, DiscoveryAddressType addressType, IReadOnlyList<string> allAddresses,
         string serviceName, string @namespace, string context)
     {
@@ -28,16 +31,20 @@ public sealed class IstioDiscoveryAddress
     /// <summary>The first load-balancer ingress entry: its IP, else its hostname.</summary>
     public string Address { get; }
 
+    /// <summary>Whether <see cref="Address"/> is an IP address or a DNS name.</summary>
     public DiscoveryAddressType AddressType { get; }
 
     /// <summary>Every ingress entry, in the order the Service's status lists them.</summary>
     public string[] AllAddresses { get; }
 
+    /// <summary>The gateway Service the address was read from.</summary>
     public string ServiceName { get; }
+    /// <summary>The gateway Service's namespace.</summary>
     public string Namespace { get; }
 
     /// <summary>The kubeconfig context of the primary cluster the address was read from.</summary>
     public string Context { get; }
 
+    /// <summary>The address.</summary>
     public override string ToString() => Address;
 }

@@ -22,6 +22,7 @@ public enum RemoteSecretAction
 /// </summary>
 public sealed class IstioRemoteSecret
 {
+    /// <summary>Made by Publish-IstioRemoteSecret.</summary>
     public IstioRemoteSecret(RemoteSecretAction action, string secretName, string @namespace, string clusterName, string server,
         string remoteContext, string? primaryContext, string serviceAccount, string tokenSecretName, string? resourceVersion, string? path)
     {
@@ -62,6 +63,7 @@ public sealed class IstioRemoteSecret
     /// <summary>The remote Secret the token and CA came from.</summary>
     public string TokenSecretName { get; }
 
+    /// <summary>What was done: Created, Updated, Unchanged or WrittenToFile.</summary>
     public RemoteSecretAction Action { get; }
 
     /// <summary>The Secret's resourceVersion in the primary after the run (null for -OutFile).</summary>
@@ -70,5 +72,6 @@ public sealed class IstioRemoteSecret
     /// <summary>The file written with -OutFile.</summary>
     public string? Path { get; }
 
+    /// <summary>namespace/name.</summary>
     public override string ToString() => $"{Namespace}/{SecretName}";
 }

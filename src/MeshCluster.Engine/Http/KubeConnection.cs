@@ -1,0 +1,33 @@
+using k8s;
+
+namespace MeshCluster.Engine.Http;
+
+/// <summary>A client for one cluster, with what messages need to say where it talks to.</summary>
+public sealed class KubeConnection : IDisposable
+{
+    internal KubeConnection(IKubernetes client, string contextName, string server, bool skipTlsVerify)
+    {
+        Client = client;
+        ContextName = contextName;
+        Server = server;
+        SkipTlsVerify = skipTlsVerify;
+    }
+
+    /// <summary>The client; its credentials are inside and never printed.</summary>
+    public IKubernetes Client { get; }
+
+    /// <summary>The kubeconfig context (or, for a remote secret's kubeconfig, the cluster name).</summary>
+    public string ContextName { get; }
+
+    /// <summary>The API server URL, as the kubeconfig gives it.</summary>
+    public string Server { get; }
+
+    /// <summary>True when the kubeconfig turns certificate verification off.</summary>
+    public bool SkipTlsVerify { get; }
+
+    /// <summary>For connections built by <see cref="KubeClientFactory.FromKubeConfigText"/> only: the cached ones live as long as the process.</summary>
+    public void Dispose() => Client.Dispose();
+
+    /// <inheritdoc />
+    public override string ToString() => $"{ContextName} ({Server})";
+}
