@@ -10,7 +10,7 @@ public sealed class ChildProcessTests : IDisposable
     public void Dispose() => Directory.Delete(_root, true);
 
     [Fact]
-    public async Task LinesArriveWhileTheProcessRuns()
+    public async Task Lines_arrive_while_the_process_runs()
     {
         // The script prints a line, then waits until the test has seen it: if lines only came
         // after exit, it would never exit and the 60 s guard below would fail the test.
@@ -29,7 +29,7 @@ public sealed class ChildProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task ExitCodeAndTheLast20Lines()
+    public async Task Exit_code_and_the_last_20_lines()
     {
         var result = await ChildProcess.RunAsync("/bin/sh", new[] { "-c", "for i in $(seq 1 30); do echo line$i; done; exit 7" }, null, (_, _) => { }, CancellationToken.None);
         Assert.Equal(7, result.ExitCode);
@@ -37,7 +37,7 @@ public sealed class ChildProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task EnvironmentReachesTheChild()
+    public async Task Environment_reaches_the_child()
     {
         var lines = new List<string>();
         await ChildProcess.RunAsync("/bin/sh", new[] { "-c", "echo \"$KUBECONFIG\"" },
@@ -46,7 +46,7 @@ public sealed class ChildProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task CancellingKillsTheProcessTree()
+    public async Task Cancelling_kills_the_process_tree()
     {
         var pidFile = Path.Combine(_root, "pid");
         using var cts = new CancellationTokenSource();
@@ -61,7 +61,7 @@ public sealed class ChildProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task AProgramThatCannotStartIsIstioctlStartFailed()
+    public async Task A_program_that_cannot_start_is_IstioctlStartFailed()
     {
         var file = Path.Combine(_root, "not-a-program");
         File.WriteAllText(file, "no shebang, not executable");
