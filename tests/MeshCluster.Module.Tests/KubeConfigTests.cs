@@ -104,6 +104,37 @@ public sealed class KubeConfigTests : IDisposable
         Assert.Contains("TLS", error.Exception.Message);
     }
 
+    [Theory]
+    [InlineData("nope.invalid")]
+    [InlineData("wrong.example")]
+    public void The_server_certificate_must_carry_the_tls_server_name(string name)
+    {
+        // The serving certificate chains to the kubeconfig's CA but is issued for 127.0.0.1, localhost and kubernetes[.default.svc].
+        var c1 = _fixture.Clusters.Cluster1;
+        var path = Write("wrongname", $"    token: {_adminToken}", $"server: {c1.Server}\n    certificate-authority: {c1.CaFile}\n    tls-server-name: {name}");
+
+        var result = Probe(path);
+        var error = result.FirstError!;
+
+        Assert.StartsWith("KubeApiUnreachable,", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
+        Assert.Contains($"not {name}", error.Exception.Message);
+        Assert.Contains("tls-server-name", error.Exception.Message);
+        Assert.DoesNotContain(_adminToken, result.EverythingAsText());
+    }
+
+    [Theory]
+    [InlineData("tls-server-name: kubernetes.default.svc", null)]
+    [InlineData(null, "localhost")]
+    public void A_name_the_certificate_carries_is_accepted(string? tlsServerName, string? host)
+    {
+        var c1 = _fixture.Clusters.Cluster1;
+        var server = host is null ? c1.Server : c1.Server.Replace("127.0.0.1", host, StringComparison.Ordinal);
+        var cluster = $"server: {server}\n    certificate-authority: {c1.CaFile}" + (tlsServerName is null ? string.Empty : $"\n    {tlsServerName}");
+
+        Assert.StartsWith("IngressGatewayNotFound,", Probe(Write("rightname", $"    token: {_adminToken}", cluster)).FirstError!.FullyQualifiedErrorId);
+    }
+
     [Fact]
     public void Insecure_skip_tls_verify_warns_and_works()
     {

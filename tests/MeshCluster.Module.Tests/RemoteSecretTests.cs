@@ -232,6 +232,31 @@ public sealed class RemoteSecretTests(ClustersFixture fixture)
     }
 
     [Fact]
+    public async Task A_TlsServerName_the_server_certificate_does_not_carry_is_refused_and_nothing_is_written()
+    {
+        var ns = fixture.UniqueName("rs-tlsname");
+        var name = fixture.UniqueName("tls");
+        await _primary.EnsureNamespaceAsync(ns, Ct);
+        using var session = fixture.NewSession();
+
+        // The check of the new kubeconfig verifies the name as istiod would: nope.invalid is not in the certificate.
+        var refused = session.Invoke("Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -PrimaryContext $C1 -Namespace $args[1] -CreateServiceAccount -TlsServerName nope.invalid", name, ns);
+        Out(refused.AllErrorText());
+        Assert.Empty(refused.Output);
+        var error = Assert.Single(refused.Errors);
+        Assert.StartsWith("RemoteSecretUnusable,", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
+        Assert.Contains("not nope.invalid", error.Exception.Message);
+        await AssertNoRemoteSecretAsync(ns, name);
+
+        // kubernetes.default.svc is one of the serving certificate's names.
+        var accepted = session.Invoke("Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -PrimaryContext $C1 -Namespace $args[1] -TlsServerName kubernetes.default.svc", name, ns);
+        accepted.AssertSucceeded();
+        var secret = await _primary.Admin.CoreV1.ReadNamespacedSecretAsync($"istio-remote-secret-{name}", ns, cancellationToken: Ct);
+        Assert.Equal("kubernetes.default.svc", Assert.Single(Decode(secret, name).Clusters).ClusterEndpoint.TlsServerName);
+    }
+
+    [Fact]
     public async Task Several_listed_secrets_are_ServiceAccountTokenSecretAmbiguous()
     {
         var ns = fixture.UniqueName("rs-two");

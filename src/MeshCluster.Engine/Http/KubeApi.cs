@@ -62,7 +62,9 @@ public static class KubeApi
     {
         var reason = Innermost(ex) switch
         {
-            AuthenticationException a => $"TLS verification failed ({a.Message.TrimEnd('.')}); check the cluster's certificate-authority in the kubeconfig",
+            AuthenticationException when connection.Tls?.LastFailure is { } tls && tls.Contains(" is valid for ", StringComparison.Ordinal) =>
+                $"TLS verification failed ({tls}); check the server's address, or tls-server-name in the kubeconfig",
+            AuthenticationException a => $"TLS verification failed ({connection.Tls?.LastFailure ?? a.Message.TrimEnd('.')}); check the cluster's certificate-authority in the kubeconfig",
             var inner => inner.Message.TrimEnd('.'),
         };
         return new MeshClusterException(ErrorIds.KubeApiUnreachable, ErrorCategory.ConnectionError,

@@ -38,6 +38,7 @@ public sealed class GetIstioDiscoveryAddressCommand : KubeCmdlet
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         RequirePositive(Timeout, ErrorIds.TimeoutInvalid);
-        Emit(await DiscoveryAddressReader.GetAsync(Connect(), Namespace, ServiceName, Wait, Timeout, Reporter, cancellationToken).ConfigureAwait(false));
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        Emit(await DiscoveryAddressReader.GetAsync(connection, Namespace, ServiceName, Wait, Timeout, Reporter, cancellationToken).ConfigureAwait(false));
     }
 }

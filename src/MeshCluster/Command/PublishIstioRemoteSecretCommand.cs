@@ -82,8 +82,8 @@ public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
             _outFilePath, ForceTokenSecret ? TokenSecretMode.Created : TokenSecretMode.Auto);
         // Check the name before connecting anywhere: a bad one must change nothing.
         ClusterNameRule.Validate(Name);
-        var remote = Connect();
-        var primary = PrimaryContext is null ? null : Connect(PrimaryContext);
+        var remote = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var primary = PrimaryContext is null ? null : await ConnectAsync(cancellationToken, PrimaryContext).ConfigureAwait(false);
         var result = await RemoteSecretPublisher.PublishAsync(remote, primary, request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
         if (result is not null) Emit(result);
     }

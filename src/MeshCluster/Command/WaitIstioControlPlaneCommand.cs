@@ -38,6 +38,7 @@ public sealed class WaitIstioControlPlaneCommand : KubeCmdlet
     {
         RequirePositive(Timeout, ErrorIds.ControlPlaneTimeoutInvalid);
         // Not ready: an error and no output, so a pipeline does not go on to publish a broken cluster's secret.
-        Emit(await ControlPlaneWaiter.WaitAsync(Connect(), Namespace, ClusterName, Timeout, Reporter, cancellationToken).ConfigureAwait(false));
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        Emit(await ControlPlaneWaiter.WaitAsync(connection, Namespace, ClusterName, Timeout, Reporter, cancellationToken).ConfigureAwait(false));
     }
 }

@@ -36,8 +36,9 @@ public abstract class KubeCmdlet : AsyncCmdlet
     /// <summary>The context, checked, without a client (no credential plugin runs); a kubeconfig problem is a terminating error.</summary>
     private protected KubeContext ResolveContext(string? context = null) => KubeContextResolver.Resolve(KubeConfigFiles, context ?? Context);
 
-    /// <summary>A client for the context (cached for the session).</summary>
-    private protected KubeConnection Connect(string? context = null) => KubeClientFactory.Connect(ResolveContext(context), Reporter);
+    /// <summary>A client for the context (cached for the session); a credential plugin runs here, cancellable.</summary>
+    private protected Task<KubeConnection> ConnectAsync(CancellationToken cancellationToken, string? context = null) =>
+        KubeClientFactory.ConnectAsync(ResolveContext(context), Reporter, cancellationToken);
 
     /// <inheritdoc />
     protected override void BeginOnPipelineThread() =>
