@@ -3,7 +3,6 @@ using System.Management.Automation;
 using System.Text;
 using k8s;
 using k8s.Exceptions;
-using k8s.KubeConfigModels;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.KubeConfig;
 
@@ -21,7 +20,6 @@ public static class KubeClientFactory
     /// <summary>The longest one request may take, retries included (watches excepted: the server ends them).</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
 
-    private const string ExecPlaceholderToken = "meshcluster-exec-placeholder";
     private static readonly ConcurrentDictionary<string, KubeConnection> Cache = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -83,8 +81,7 @@ public static class KubeClientFactory
         KubernetesClientConfiguration configuration;
         try
         {
-            configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(
-                exec is null ? context.Merged.Config : WithoutExec(context.Merged.Config, context.UserName!), context.Name);
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(ClientKubeConfig.For(context), context.Name);
         }
         catch (Exception ex) when (ex is KubeConfigException or FormatException or IOException or UnauthorizedAccessException
                                        or System.Security.Cryptography.CryptographicException)
@@ -134,20 +131,4 @@ public static class KubeClientFactory
         configuration.FirstMessageHandlerSetup = handler => handler.SslOptions.RemoteCertificateValidationCallback = verifier.Validate;
         return verifier;
     }
-
-    /// <summary>The kubeconfig with the user's exec plugin taken out (and a placeholder token, which the plugin's provider overrides).</summary>
-    private static K8SConfiguration WithoutExec(K8SConfiguration config, string userName) => new()
-    {
-        ApiVersion = config.ApiVersion,
-        Kind = config.Kind,
-        CurrentContext = config.CurrentContext,
-        Clusters = config.Clusters,
-        Contexts = config.Contexts,
-        FileName = config.FileName,
-        Users = config.Users.Select(u => u.Name != userName ? u : new User
-        {
-            Name = u.Name,
-            UserCredentials = new UserCredentials { Token = ExecPlaceholderToken },
-        }).ToList(),
-    };
 }
