@@ -92,14 +92,16 @@ public static class ServiceAccountTokenSource
         {
             // A service account made a moment ago gets its token secret from the token controller shortly after.
             reporter.Verbose($"ServiceAccount {ns}/{name} lists no token secret yet; waiting up to {timeout.TotalSeconds:0} s for the token controller.");
-            var (done, state) = await ListWatch.UntilObjectAsync<V1ServiceAccount, V1ServiceAccountList>(
-                remote, $"watching ServiceAccount {ns}/{name}", name,
+            var what = $"watching ServiceAccount {ns}/{name}";
+            var outcome = await ListWatch.UntilObjectAsync<V1ServiceAccount, V1ServiceAccountList>(
+                remote, what, name,
                 (client, field, token) => client.CoreV1.ListNamespacedServiceAccountAsync(ns, fieldSelector: field, cancellationToken: token),
                 (client, field, rv, seconds, onError, token) => client.CoreV1.WatchListNamespacedServiceAccountAsync(ns, fieldSelector: field,
                     resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: token),
                 sa => sa?.Secrets?.Any(s => !string.IsNullOrEmpty(s.Name)) == true,
                 timeout, reporter, ct).ConfigureAwait(false);
-            listed = done ? state!.Secrets.Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).ToList() : listed;
+            if (!outcome.Listed) throw ListWatch.NeverReached(remote, what, timeout, outcome.LastFailure);
+            listed = outcome is { Done: true, State: { } state } ? state.Secrets.Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).ToList() : listed;
         }
 
         return listed.Count switch
@@ -176,8 +178,9 @@ public static class ServiceAccountTokenSource
     private static async Task<V1Secret> WaitFilledAsync(KubeConnection remote, string ns, string name, TimeSpan timeout,
         IOperationReporter reporter, CancellationToken ct)
     {
-        var (done, state) = await ListWatch.UntilObjectAsync<V1Secret, V1SecretList>(
-            remote, $"watching Secret {ns}/{name}", name,
+        var what = $"watching Secret {ns}/{name}";
+        var (done, state, listed, lastFailure) = await ListWatch.UntilObjectAsync<V1Secret, V1SecretList>(
+            remote, what, name,
             (client, field, token) => client.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: field, cancellationToken: token),
             (client, field, rv, seconds, onError, token) => client.CoreV1.WatchListNamespacedSecretAsync(ns, fieldSelector: field,
                 resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: token),
@@ -189,6 +192,7 @@ public static class ServiceAccountTokenSource
             timeout, reporter, ct).ConfigureAwait(false);
 
         if (done && state is not null) return state;
+        if (!listed) throw ListWatch.NeverReached(remote, what, timeout, lastFailure);
 
         var missing = state is null
             ? "the secret does not exist"

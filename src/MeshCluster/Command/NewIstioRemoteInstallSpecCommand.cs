@@ -77,11 +77,9 @@ public sealed class NewIstioRemoteInstallSpecCommand : PSCmdlet
 
             WriteObject(spec);
         }
-        catch (MeshClusterException ex)
+        catch (Exception ex)
         {
-            var record = AsyncCmdlet.ToErrorRecord(ex);
-            if (ex.Terminating) ThrowTerminatingError(record);
-            WriteError(record);
+            ErrorRecords.Report(this, ex);
         }
     }
 }

@@ -86,11 +86,9 @@ public abstract class AsyncCmdlet : PSCmdlet
         {
             throw new PipelineStoppedException();
         }
-        catch (MeshClusterException ex)
+        catch (Exception ex)
         {
-            var record = ToErrorRecord(ex);
-            if (ex.Terminating) ThrowTerminatingError(record);
-            WriteError(record);
+            ErrorRecords.Report(this, ex);
         }
     }
 
@@ -167,16 +165,5 @@ public abstract class AsyncCmdlet : PSCmdlet
         }
 
         return id;
-    }
-
-    internal static ErrorRecord ToErrorRecord(MeshClusterException ex)
-    {
-        var record = new ErrorRecord(ex, ex.ErrorId, ex.Category, ex.Target);
-        if (ex.RecommendedAction is not null)
-        {
-            record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = SecretRedactor.Redact(ex.RecommendedAction) };
-        }
-
-        return record;
     }
 }

@@ -24,12 +24,16 @@ public abstract class KubeCmdlet : AsyncCmdlet
     /// <summary>-KubeConfig (or its defaults) as files, relative paths made absolute against PowerShell's location.</summary>
     private protected KubeConfigFiles KubeConfigFiles => _kubeConfigFiles ?? throw new InvalidOperationException("Resolved in BeginProcessing.");
 
-    /// <summary>A -Timeout must be positive: a terminating error with the cmdlet's own id otherwise.</summary>
-    private protected static void RequirePositive(TimeSpan timeout, string errorId)
+    /// <summary>The longest -Timeout: a week, as kubectl wait's longest.</summary>
+    private protected static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(7);
+
+    /// <summary>A -Timeout must be positive and at most <see cref="MaxTimeout"/>: a terminating error with the cmdlet's own id otherwise.</summary>
+    private protected static void RequireTimeout(TimeSpan timeout, string errorId)
     {
-        if (timeout <= TimeSpan.Zero)
+        if (timeout <= TimeSpan.Zero || timeout > MaxTimeout)
         {
-            throw new MeshClusterException(errorId, ErrorCategory.InvalidArgument, $"-Timeout must be positive; it is {timeout}.", timeout, terminating: true);
+            throw new MeshClusterException(errorId, ErrorCategory.InvalidArgument,
+                $"-Timeout must be positive and at most {MaxTimeout.TotalDays:0} days; it is {timeout}.", timeout, terminating: true);
         }
     }
 
