@@ -20,12 +20,26 @@ internal static class ChildHost
         public string ErrorText => string.Join(Environment.NewLine, Messages.Concat(TerminatingMessage is null ? Array.Empty<string>() : new[] { TerminatingMessage }));
     }
 
-    public static async Task<Report> RunAsync(string script, params string[] arguments)
+    public static Task<Report> RunAsync(string script, params string[] arguments) => RunAsync(script, arguments, fileSizeLimitKb: null);
+
+    /// <param name="fileSizeLimitKb">
+    /// A full disk, as far as the child can tell: no file it writes can grow past this many KB (RLIMIT_FSIZE,
+    /// with SIGXFSZ ignored, so a write past it fails with "File too large" instead of ending the process).
+    /// </param>
+    public static async Task<Report> RunAsync(string script, string[] arguments, int? fileSizeLimitKb)
     {
         var host = RepositoryLayout.Program("MeshCluster.ChildHost", "MeshCluster.ChildHost.dll");
         Assert.True(File.Exists(host), host);
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { host, RepositoryLayout.ModuleManifest, script }.Concat(arguments)) info.ArgumentList.Add(a);
+        var command = new[] { "dotnet", host, RepositoryLayout.ModuleManifest, script }.Concat(arguments).ToList();
+        if (fileSizeLimitKb is { } kb)
+        {
+            command.InsertRange(0, new[] { "/bin/sh", "-c", $"trap '' XFSZ; ulimit -f {kb}; exec \"$@\"", "sh" });
+        }
+
+        var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
+        // The runtime's W^X double mapping writes a file of its own, which the limit would stop.
+        if (fileSizeLimitKb is not null) info.Environment["DOTNET_EnableWriteXorExecute"] = "0";
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stdout = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);

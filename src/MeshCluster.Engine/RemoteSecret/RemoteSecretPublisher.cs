@@ -40,9 +40,16 @@ public static class RemoteSecretPublisher
     {
         // Every argument check comes before the first request, so a bad one changes nothing.
         ClusterNameRule.Validate(request.ClusterName);
+        KubeNameRule.RequireNamespace(request.Namespace, "-Namespace");
+        KubeNameRule.RequireName(request.ServiceAccount, "-ServiceAccount");
         var server = request.Server ?? remote.Server;
         ValidateServer(server, request.Server is not null);
         if (request.OutFile is null && primary is null) throw new ArgumentNullException(nameof(primary));
+        if (request.OutFile is { } outFile && Directory.Exists(outFile))
+        {
+            throw new MeshClusterException(ErrorIds.RemoteSecretFileFailed, ErrorCategory.InvalidArgument,
+                $"-OutFile '{outFile}' is a folder; give a file path.", target: outFile);
+        }
 
         var ns = request.Namespace;
         var secretName = RemoteSecretNames.SecretName(request.ClusterName);
@@ -128,10 +135,18 @@ public static class RemoteSecretPublisher
         return (existing is null ? RemoteSecretAction.Created : RemoteSecretAction.Updated, applied.Metadata?.ResourceVersion);
     }
 
+    /// <summary>istiod sends the token to this URL: https only (never in clear), and no user info that would ride along in it.</summary>
     private static void ValidateServer(string server, bool given)
     {
-        if (Uri.TryCreate(server, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && !string.IsNullOrEmpty(uri.Host)) return;
+        var problem = !Uri.TryCreate(server, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host) ? "is not an absolute https URL"
+            : uri.Scheme != Uri.UriSchemeHttps ? "is not an https URL: istiod would send the token in clear"
+            : uri.UserInfo.Length > 0 ? "carries a user name or password; give the bare https URL"
+            : null;
+        if (problem is null) return;
         throw new MeshClusterException(ErrorIds.RemoteServerInvalid, ErrorCategory.InvalidArgument,
-            $"{(given ? "-Server" : "The remote context's server")} '{server}' is not an absolute https URL.", target: server);
+            $"{(given ? "-Server" : "The remote context's server")} '{SecretRedactor.Redact(RedactUserInfo(server))}' {problem}.", target: RedactUserInfo(server));
     }
+
+    private static string RedactUserInfo(string server) =>
+        Uri.TryCreate(server, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? server.Replace(uri.UserInfo + "@", "***@", StringComparison.Ordinal) : server;
 }
