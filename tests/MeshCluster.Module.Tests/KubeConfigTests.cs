@@ -77,6 +77,51 @@ public sealed class KubeConfigTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // /bin/sh plugins
+    public void Exec_plugin_arguments_with_spaces_reach_the_plugin_whole()
+    {
+        // sh -c '<script>' plugin '<token> with spaces': the token comes back only if "$1" arrived as one argument.
+        var path = Write("execargs", $$$"""
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1beta1
+                  command: /bin/sh
+                  args: ["-c", "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"status\":{\"token\":\"%s\"}}' \"${1%% *}\"; [ \"$1\" = \"{{{_adminToken}}} with spaces\" ] || exit 9", "plugin", "{{{_adminToken}}} with spaces"]
+            """);
+
+        var result = Probe(path);
+
+        Assert.StartsWith("IngressGatewayNotFound,", result.FirstError!.FullyQualifiedErrorId);
+        Assert.DoesNotContain(_adminToken, result.EverythingAsText());
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // /bin/sh plugins
+    public async Task Ctrl_C_while_a_credential_plugin_hangs_returns_at_once_and_stops_the_plugin()
+    {
+        var pid = Path.Combine(_dir, "plugin.pid");
+        var path = Write("exechang", $$"""
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1beta1
+                  command: /bin/sh
+                  args: ["-c", "sleep 25 & echo $! > '{{pid}}'; wait"]
+            """);
+        using var ps = PowerShellSession.Start();
+
+        var result = await ps.InvokeAsync("Get-IstioDiscoveryAddress -KubeConfig $args[0] -Namespace no-such-namespace-x1", TimeSpan.FromSeconds(2), path);
+
+        Assert.NotNull(result.StopRequestedAt);
+        Assert.NotNull(result.Stopped);
+        Assert.InRange(DateTime.UtcNow - result.StopRequestedAt!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        var sleeper = int.Parse(File.ReadAllText(pid).Trim());
+        for (var i = 0; i < 100 && File.Exists($"/proc/{sleeper}/stat") && !File.ReadAllText($"/proc/{sleeper}/stat").Contains(") Z "); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.False(File.Exists($"/proc/{sleeper}/stat") && !File.ReadAllText($"/proc/{sleeper}/stat").Contains(") Z "), "the plugin's sleep survived Ctrl+C");
+    }
+
+    [Fact]
     public void Token_auth_works_and_a_wrong_token_is_KubeApiUnauthorized()
     {
         Assert.StartsWith("IngressGatewayNotFound,", Probe(Write("tok", $"    token: {_adminToken}")).FirstError!.FullyQualifiedErrorId);
