@@ -107,7 +107,7 @@ public sealed class TestClusters : IAsyncDisposable
 
             var kubeConfigPath = Path.Combine(workDir, "kubeconfig");
             Pki.WritePrivate(kubeConfigPath, KubeConfigYaml(started.Select(s => (s.Name, s.Server, s.CaFile, s.Token)).ToArray(), Names[0]));
-            var clusters = started.Select(s => new TestCluster(s.Name, s.Server, s.CaFile, AdminClient(kubeConfigPath, s.Name))).ToArray();
+            var clusters = started.Select(s => new TestCluster(s.Name, s.Server, s.CaFile, s.CaKeyFile, kubeConfigPath, AdminClient(kubeConfigPath, s.Name))).ToArray();
             var result = new TestClusters(workDir, kubeConfigPath, clusters, processes, deleteWorkDir, attached: false)
             {
                 StartupTime = stopwatch.Elapsed,
@@ -122,7 +122,7 @@ public sealed class TestClusters : IAsyncDisposable
         }
     }
 
-    private sealed record StartedCluster(string Name, string Server, string CaFile, string Token);
+    private sealed record StartedCluster(string Name, string Server, string CaFile, string CaKeyFile, string Token);
 
     private static async Task<StartedCluster> StartClusterAsync(string name, string workDir, string etcdUrl, string apiserverPath,
         string controllerManagerPath, TestClustersOptions options, List<ManagedProcess> processes, Action<string> log, Stopwatch stopwatch,
@@ -172,7 +172,7 @@ public sealed class TestClusters : IAsyncDisposable
         }, Path.Combine(workDir, $"kube-controller-manager-{name}.log"));
         lock (processes) processes.Add(controllerManager);
 
-        return new StartedCluster(name, server, pki.CaFile, token);
+        return new StartedCluster(name, server, pki.CaFile, pki.CaKeyFile, token);
     }
 
     private static HttpClient CaVerifiedClient(string caPem, string token)
@@ -279,10 +279,24 @@ public sealed class TestClusters : IAsyncDisposable
                 caFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(kubeConfigPath))!, caFile);
             }
 
-            clusters.Add(new TestCluster(name, cluster.Server, caFile ?? string.Empty, AdminClient(kubeConfigPath, name)));
+            clusters.Add(new TestCluster(name, cluster.Server, caFile ?? string.Empty, FindCaKey(kubeConfigPath, name, caFile), Path.GetFullPath(kubeConfigPath),
+                AdminClient(kubeConfigPath, name)));
         }
 
         return new TestClusters(workDir, Path.GetFullPath(kubeConfigPath), clusters, new List<ManagedProcess>(), deleteWorkDir, attached: true);
+    }
+
+    /// <summary>
+    /// The CA key of an attached cluster when the kubeconfig is a test ground's own (its pki folder lies
+    /// beside it and holds the same CA); null otherwise.
+    /// </summary>
+    private static string? FindCaKey(string kubeConfigPath, string name, string? caFile)
+    {
+        var pki = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(kubeConfigPath))!, name, "pki");
+        var key = Path.Combine(pki, "ca.key");
+        var cert = Path.Combine(pki, "ca.crt");
+        if (string.IsNullOrEmpty(caFile) || !File.Exists(key) || !File.Exists(cert)) return null;
+        return File.ReadAllText(cert).Trim() == File.ReadAllText(caFile).Trim() ? key : null;
     }
 
     private const string WorkDirPrefix = "meshcluster-testground-";
