@@ -128,6 +128,11 @@ public static class ListWatch
                 {
                     throw KubeApi.Translate(connection, what, ex.Response?.StatusCode ?? 0, ex.Response?.Content);
                 }
+                catch (System.Text.Json.JsonException) when (!token.IsCancellationRequested)
+                {
+                    // KubernetesClient reads a watch's first line itself: a garbled one surfaces here, not in onError.
+                    ended = "the watch stream could not be read (JsonException)";
+                }
                 catch (Exception ex) when (ex is HttpRequestException or IOException or k8s.Autorest.HttpOperationException && !token.IsCancellationRequested)
                 {
                     ended = $"the watch connection dropped ({ex.Message.TrimEnd('.')})";
