@@ -188,7 +188,8 @@ public static class RemoteClusterHealthChecker
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new Probe(ProbeKind.Unreachable, null, $"No answer from {connection.Server} within {timeout.TotalSeconds:0.#} s (-Timeout).");
+            // A refused connection is retried until the deadline too: the debug stream shows each attempt and why.
+            return new Probe(ProbeKind.Unreachable, null, $"No answer from {connection.Server} within {timeout.TotalSeconds:0.#} s (-Timeout); $DebugPreference = 'Continue' shows each attempt.");
         }
     }
 

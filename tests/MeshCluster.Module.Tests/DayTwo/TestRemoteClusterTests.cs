@@ -51,7 +51,11 @@ public sealed class TestRemoteClusterTests(ClustersFixture fixture)
         quiet.AssertSucceeded();
         Assert.True((bool)Assert.Single(quiet.Output).BaseObject);
 
-        // From Get-IstioRemoteSecret, through the pipeline.
+        // From Publish-IstioRemoteSecret (PrimaryContext binds to -Context) and from Get-IstioRemoteSecret, through the pipeline.
+        var published = session.Invoke("Publish-IstioRemoteSecret -Context $C2 -Name good -PrimaryContext $C1 -Namespace $args[0] -WarningAction SilentlyContinue | Test-IstioRemoteCluster", ns);
+        published.AssertSucceeded();
+        Assert.Equal(("good", true), ((string)Assert.Single(published.Output).Prop("ClusterName")!, (bool)published.Output[0].Prop("Healthy")!));
+
         var piped = session.Invoke("Get-IstioRemoteSecret -Context $C1 -Namespace $args[0] | Test-IstioRemoteCluster", ns);
         piped.AssertSucceeded();
         Assert.True((bool)Assert.Single(piped.Output).Prop("Healthy")!);
