@@ -75,6 +75,11 @@ public static class RemoteClusterHealthChecker
         }
 
         var probe = await ProbeAsync(connection, options.Timeout, ct).ConfigureAwait(false);
+        if (probe.Status is { } answered && (int)answered >= 500)
+        {
+            probe = probe with { Kind = ProbeKind.Unreachable, Detail = $"{credentials.Server} answers {(int)answered} ({answered}), still after retries: {probe.Detail}" };
+        }
+
         if (probe.Kind == ProbeKind.Unreachable)
         {
             Add(Server, RemoteCheckStatus.Failed, probe.Detail);

@@ -67,8 +67,19 @@ public sealed class TestIstioRemoteClusterCommand : KubeCmdlet
                 $"-ExpiryWarning must not be negative; it is {ExpiryWarning}.", ExpiryWarning, terminating: true);
         }
 
-        var result = await RemoteClusterTester.TestAsync(Connect(), new RemoteSecretSelection(Namespace, ClusterName, SecretName),
-            new RemoteClusterTestOptions(Timeout, ExpiryWarning), Reporter, cancellationToken).ConfigureAwait(false);
+        RemoteClusterTestResult result;
+        try
+        {
+            result = await RemoteClusterTester.TestAsync(Connect(), new RemoteSecretSelection(Namespace, ClusterName, SecretName),
+                new RemoteClusterTestOptions(Timeout, ExpiryWarning), Reporter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MeshClusterException)
+        {
+            // A primary that cannot be read: nothing of it was tested, so -Quiet cannot say all is well.
+            _allHealthy = false;
+            throw;
+        }
+
         foreach (var health in result.Health)
         {
             _tested++;

@@ -206,9 +206,11 @@ public sealed class TestRemoteClusterTests(ClustersFixture fixture)
     }
 
     [Fact]
-    public void An_unreachable_primary_is_an_error_and_bad_limits_are_terminating_errors_with_their_ids()
+    public async Task An_unreachable_primary_is_an_error_and_bad_limits_are_terminating_errors_with_their_ids()
     {
+        var ns = await _ground.NamespaceAsync("d2-noprimary");
         using var session = fixture.NewSession();
+        await _ground.PublishAsync(session, ns, "fine");
         var kubeConfig = Path.Combine(Path.GetTempPath(), $"meshcluster-d2-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(kubeConfig, KubeConfig("gone", $"https://127.0.0.1:{ClosedPort()}", null, "unused-token-value"));
         try
@@ -216,6 +218,14 @@ public sealed class TestRemoteClusterTests(ClustersFixture fixture)
             var unreachable = session.Invoke("Test-IstioRemoteCluster -KubeConfig $args[0] -Context gone -Timeout 00:00:05", kubeConfig);
             Assert.Empty(unreachable.Output);
             Assert.StartsWith("KubeApiUnreachable,MeshCluster.Commands.TestIstioRemoteClusterCommand", Assert.Single(unreachable.Errors).FullyQualifiedErrorId);
+
+            // One healthy primary and one that cannot be read: -Quiet must not say all is well.
+            var both = session.Invoke("""
+                $files = $KubeConfig + [IO.Path]::PathSeparator + $args[0]; $ns = $args[1]
+                $C1, 'gone' | ForEach-Object { [pscustomobject]@{ Context = $_; Namespace = $ns } } | Test-IstioRemoteCluster -KubeConfig $files -Quiet
+                """, kubeConfig, ns);
+            Assert.StartsWith("KubeApiUnreachable,", Assert.Single(both.Errors).FullyQualifiedErrorId);
+            Assert.False((bool)Assert.Single(both.Output).BaseObject);
         }
         finally
         {
