@@ -13,6 +13,7 @@
         'Formats/Install.format.ps1xml'
         'Formats/ControlPlane.format.ps1xml'
         'Formats/RemoteSecret.format.ps1xml'
+        'Formats/DayTwo.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-IstioDiscoveryAddress'
@@ -20,6 +21,9 @@
         'Install-IstioRemote'
         'Wait-IstioControlPlane'
         'Publish-IstioRemoteSecret'
+        'Get-IstioRemoteSecret'
+        'Test-IstioRemoteCluster'
+        'Remove-IstioRemoteSecret'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -526,7 +526,7 @@ public sealed class RemoteSecretTests(ClustersFixture fixture)
         Assert.Equal("MeshCluster.Hosting.KubeContextCompleter", lines[0]);
         Assert.Equal("ClusterName", lines[1]);
         Assert.StartsWith("Gives the primary cluster's istiod read access", lines[2]);
-        Assert.Equal("3", lines[3]);
+        Assert.Equal("5", lines[3]);
     }
 
     /// <summary>The output object, read through PowerShell (the tests do not reference MeshCluster.dll).</summary>

@@ -8,9 +8,10 @@ BeforeAll {
 }
 
 Describe 'MeshCluster module' {
-    It 'exports the five cmdlets' {
+    It 'exports its cmdlets' {
         (Get-Command -Module MeshCluster).Name | Sort-Object | Should -Be @(
-            'Get-IstioDiscoveryAddress', 'Install-IstioRemote', 'New-IstioRemoteInstallSpec', 'Publish-IstioRemoteSecret', 'Wait-IstioControlPlane')
+            'Get-IstioDiscoveryAddress', 'Get-IstioRemoteSecret', 'Install-IstioRemote', 'New-IstioRemoteInstallSpec', 'Publish-IstioRemoteSecret',
+            'Remove-IstioRemoteSecret', 'Test-IstioRemoteCluster', 'Wait-IstioControlPlane')
     }
 
     It 'has help with an example for every cmdlet' {

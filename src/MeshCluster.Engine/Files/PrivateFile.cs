@@ -17,7 +17,8 @@ public static class PrivateFile
 
     /// <param name="failed">Turns the reason (a folder, no access, disk full...) into the caller's error.</param>
     /// <param name="overwrite">False: an existing target is an error, checked again at the rename.</param>
-    public static void Write(string path, string content, Func<string, Exception> failed, bool overwrite = true)
+    /// <param name="createFolder">Create the target's folder when missing (else a missing folder is an error).</param>
+    public static void Write(string path, string content, Func<string, Exception> failed, bool overwrite = true, bool createFolder = false)
     {
         if (Directory.Exists(path)) throw failed("it is a folder; give a file path");
         if (!overwrite && File.Exists(path)) throw failed("the file exists");
@@ -25,7 +26,7 @@ public static class PrivateFile
         var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            Directory.CreateDirectory(folder);
+            if (createFolder) Directory.CreateDirectory(folder);
             using (var stream = CreateOwnerOnly(temporary))
             {
                 var bytes = new UTF8Encoding(false).GetBytes(content);

@@ -82,7 +82,8 @@ public static class KubeApi
         };
         return new MeshClusterException(ErrorIds.KubeApiUnreachable, ErrorCategory.ConnectionError,
             $"Cannot reach the API server {connection.Server} of context '{connection.ContextName}' while {what}: {reason}.",
-            target: connection.ContextName);
+            // .NET's own exception (no request headers in it): kept so a caller can tell TLS failures from others.
+            target: connection.ContextName, inner: ex);
     }
 
     internal static MeshClusterException Translate(KubeConnection connection, string what, HttpStatusCode status, string? body)

@@ -7,6 +7,13 @@ using MeshCluster.Engine.Http;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
+/// <summary>One verb on one resource of an API group ("" is the core group).</summary>
+public sealed record ReaderAccess(string Group, string Resource, string Verb)
+{
+    /// <summary>kubectl's resource.group spelling: pods, endpointslices.discovery.k8s.io.</summary>
+    public string QualifiedResource => Group.Length == 0 ? Resource : $"{Resource}.{Group}";
+}
+
 /// <summary>
 /// The service account in the remote cluster whose token istiod uses, and (with -CreateServiceAccount)
 /// the reader ClusterRole and ClusterRoleBinding istioctl creates for it.
@@ -37,6 +44,22 @@ public static class ReaderServiceAccount
         new V1PolicyRule { ApiGroups = new[] { "authentication.k8s.io" }, Resources = new[] { "tokenreviews" }, Verbs = new[] { "create" } },
         new V1PolicyRule { ApiGroups = new[] { "authorization.k8s.io" }, Resources = new[] { "subjectaccessreviews" }, Verbs = new[] { "create" } },
     };
+
+    /// <summary>The resources without which istiod's view of a remote cluster breaks (services and their endpoints, the pods, nodes and namespaces behind them, secrets for gateways).</summary>
+    private static readonly HashSet<string> Essential = new(StringComparer.Ordinal)
+    {
+        "pods", "services", "endpoints", "endpointslices", "nodes", "namespaces", "secrets",
+    };
+
+    /// <summary>
+    /// What Test-IstioRemoteCluster asks the remote API server about (a SelfSubjectAccessReview each):
+    /// every verb <see cref="ReaderRules"/> grants on the essential resources, so the check and the
+    /// role -CreateServiceAccount creates cannot drift apart.
+    /// </summary>
+    public static IReadOnlyList<ReaderAccess> RequiredAccess { get; } = ReaderRules
+        .SelectMany(rule => rule.Resources.Where(Essential.Contains)
+            .SelectMany(resource => rule.ApiGroups.SelectMany(group => rule.Verbs.Select(verb => new ReaderAccess(group, resource, verb)))))
+        .ToArray();
 
     public static Task<V1ServiceAccount?> GetAsync(KubeConnection remote, string ns, string name, CancellationToken ct) =>
         KubeApi.TryGetAsync(remote, $"reading ServiceAccount {ns}/{name}",

@@ -115,6 +115,9 @@ public abstract class AsyncCmdlet : PSCmdlet
     /// <summary>WriteObject, on the pipeline thread.</summary>
     protected void Emit(object output) => OnPipelineThread(() => WriteObject(output));
 
+    /// <summary>A non-terminating error, on the pipeline thread: the command goes on with its next item.</summary>
+    private protected void EmitError(MeshClusterException error) => OnPipelineThread(() => WriteError(ErrorRecords.From(error)));
+
     /// <summary>Asks ShouldProcess on the pipeline thread and waits for the answer.</summary>
     protected Task<bool> ShouldProcessAsync(string target, string action)
     {

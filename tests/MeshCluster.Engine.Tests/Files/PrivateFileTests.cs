@@ -24,10 +24,11 @@ public sealed class PrivateFileTests : IDisposable
     }
 
     [Fact]
-    public void Creates_missing_folders_and_refuses_a_folder_as_the_file()
+    public void Creates_missing_folders_when_asked_and_refuses_a_folder_as_the_file()
     {
         var path = Path.Combine(_dir, "a", "b", "secret.yaml");
-        PrivateFile.Write(path, "x", Failed);
+        Assert.Throws<InvalidOperationException>(() => PrivateFile.Write(path, "x", Failed));
+        PrivateFile.Write(path, "x", Failed, createFolder: true);
         Assert.Equal("x", File.ReadAllText(path));
         Assert.Contains("is a folder", Assert.Throws<InvalidOperationException>(() => PrivateFile.Write(_dir, "x", Failed)).Message);
     }
