@@ -245,6 +245,36 @@ public sealed class KubeConfigTests : IDisposable
     }
 
     [Fact]
+    public void Kubeconfig_on_a_PowerShell_drive_resolves_although_colon_separates_files_on_Unix()
+    {
+        var name = $"meshcluster-drive-{Guid.NewGuid():N}.yaml";
+        File.Copy(_fixture.KubeConfigPath, Path.Combine(Path.GetTempPath(), name));
+        try
+        {
+            using var ps = PowerShellSession.Start();
+            var result = ps.Invoke("Get-IstioDiscoveryAddress -KubeConfig ('Temp:/' + $args[0]) -Context cluster1 -Namespace no-such-namespace-x4", name);
+            Assert.StartsWith("IngressGatewayNotFound,", result.FirstError!.FullyQualifiedErrorId);
+        }
+        finally
+        {
+            File.Delete(Path.Combine(Path.GetTempPath(), name));
+        }
+    }
+
+    [Fact]
+    public void Context_completion_uses_the_kubeconfig_PSDefaultParameterValues_gives()
+    {
+        // ($env:KUBECONFIG is the test process's: left alone, so parallel tests are not disturbed.)
+        using var ps = PowerShellSession.Start();
+        var result = ps.Invoke("""
+            $global:PSDefaultParameterValues = @{ '*-Istio*:KubeConfig' = $args[0] }
+            $line = "Wait-IstioControlPlane -Context clu"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText
+            """, _fixture.KubeConfigPath);
+        Assert.Equal(new[] { "cluster1", "cluster2" }, result.Output.Select(o => o.ToString()));
+    }
+
+    [Fact]
     public void Context_completion_lists_the_kubeconfig_contexts()
     {
         using var ps = PowerShellSession.Start();

@@ -30,11 +30,12 @@ internal static class ErrorRecords
     public static ErrorRecord From(MeshClusterException ex)
     {
         var record = new ErrorRecord(ex, ex.ErrorId, ex.Category, ex.Target);
-        if (ex.RecommendedAction is not null)
+        // The id in the text as well: pwsh's default error view shows the message but not the
+        // FullyQualifiedErrorId, and a pipeline's log is all an Azure DevOps user gets to see.
+        record.ErrorDetails = new ErrorDetails($"{ex.Message} [{ex.ErrorId}]")
         {
-            record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = SecretRedactor.Redact(ex.RecommendedAction) };
-        }
-
+            RecommendedAction = ex.RecommendedAction is null ? null : SecretRedactor.Redact(ex.RecommendedAction),
+        };
         return record;
     }
 

@@ -46,5 +46,10 @@ public abstract class KubeCmdlet : AsyncCmdlet
 
     /// <inheritdoc />
     protected override void BeginOnPipelineThread() =>
-        _kubeConfigFiles = KubeConfigFiles.Resolve(KubeConfig, GetUnresolvedProviderPathFromPSPath);
+        _kubeConfigFiles = KubeConfigFiles.Resolve(
+            KubeConfigArgument.WithDrivesResolved(KubeConfig, IsFileSystemDrive, GetUnresolvedProviderPathFromPSPath),
+            GetUnresolvedProviderPathFromPSPath);
+
+    private bool IsFileSystemDrive(string name) =>
+        SessionState.Drive.GetAll().Any(d => d.Provider.Name == "FileSystem" && string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
 }
