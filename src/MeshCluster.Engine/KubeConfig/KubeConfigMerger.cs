@@ -48,23 +48,9 @@ public static class KubeConfigMerger
 
     internal static (string Path, K8SConfiguration Config) ParseFile(string path)
     {
-        // Size, syntax and nesting first, without recursion: the typed read below recurses per level.
+        // Size first; then syntax, nesting and shape in one pass without recursion or reflection.
         var text = InputLimits.ReadText(path, reason => Invalid(path, reason));
-        InputLimits.CheckYaml(text, reason => Invalid(path, reason));
-        K8SConfiguration config;
-        try
-        {
-            config = KubernetesYaml.Deserialize<K8SConfiguration>(text) ?? new K8SConfiguration();
-        }
-        catch (Exception ex) when (Find<YamlDotNet.Core.YamlException>(ex) is { } y)
-        {
-            // YamlDotNet's message names line and column, not the content: safe to show.
-            throw Invalid(path, $"it is not valid kubeconfig YAML (line {y.Start.Line}, column {y.Start.Column}: {Innermost(y).Message.TrimEnd('.')})");
-        }
-        catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException)
-        {
-            throw Invalid(path, $"it is not valid kubeconfig YAML ({ex.Message.TrimEnd('.')})");
-        }
+        var config = KubeConfigReader.Read(text, reason => Invalid(path, reason));
 
         if (config.Kind is { Length: > 0 } kind && !string.Equals(kind, "Config", StringComparison.Ordinal))
         {
@@ -146,11 +132,6 @@ public static class KubeConfigMerger
 
     private static string? Absolute(string dir, string? path) =>
         string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(dir, path));
-
-    private static T? Find<T>(Exception? ex) where T : Exception =>
-        ex is null ? null : ex as T ?? Find<T>(ex.InnerException);
-
-    private static Exception Innermost(Exception ex) => ex.InnerException is null ? ex : Innermost(ex.InnerException);
 
     internal static MeshClusterException Invalid(string path, string what) =>
         new(ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, $"The kubeconfig file '{path}' is invalid: {what}.",
