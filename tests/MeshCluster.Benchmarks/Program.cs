@@ -1,70 +1,95 @@
-using System.Diagnostics;
-using System.Management.Automation;
-using System.Management.Automation.Runspaces;
-using k8s;
+using MeshCluster.Benchmarks;
 using MeshCluster.TestGround;
 
-// usage: dotnet run -c Release --project tests/MeshCluster.Benchmarks [-- <runs>]
-// Prints: the time of Import-Module + the first Get-IstioDiscoveryAddress in a fresh process, and the
-// readiness-detection latency of Wait-IstioControlPlane (from the last pod turning Ready, as the API
-// server accepted it, to the cmdlet returning its object), median and worst of <runs> runs.
-var runs = args.Length > 0 ? int.Parse(args[0]) : 10;
-var manifest = RepositoryLayout.ModuleManifest;
-
-await using var clusters = await TestClusters.StartAsync();
-Console.WriteLine($"test ground up in {clusters.StartupTime.TotalSeconds:0.0} s");
-var c1 = clusters.Cluster1;
-var c2 = clusters.Cluster2;
-
-// 1. Import-Module + first call, in this (fresh) process.
-await c1.EnsureNamespaceAsync("bench-gw");
-await LoadBalancerSimulator.CreateServiceAsync(c1.Admin, "bench-gw", "istio-ingressgateway");
-await LoadBalancerSimulator.SetIngressAsync(c1.Admin, "bench-gw", "istio-ingressgateway", new (string?, string?)[] { ("192.0.2.10", null) });
-using var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
-runspace.Open();
-var importTime = Time(() => Invoke("Import-Module $args[0] -ErrorAction Stop", manifest));
-var firstCall = Time(() => Invoke("Get-IstioDiscoveryAddress -KubeConfig $args[0] -Context cluster1 -Namespace bench-gw -ErrorAction Stop", clusters.KubeConfigPath));
-var secondCall = Time(() => Invoke("Get-IstioDiscoveryAddress -KubeConfig $args[0] -Context cluster1 -Namespace bench-gw -ErrorAction Stop", clusters.KubeConfigPath));
-Console.WriteLine($"Import-Module: {importTime:0} ms; first Get-IstioDiscoveryAddress: {firstCall:0} ms (together {importTime + firstCall:0} ms); second call: {secondCall:0} ms");
-
-// 2. Readiness-detection latency. Run 0 warms up and is not counted.
-var latencies = new List<double>();
-for (var run = 0; run <= runs; run++)
+// The side-by-side benchmark of issue 11: starts its own test ground, runs the groups, prints one table
+// with medians, minimums and ratios against the issue's goals. Speed is measured here, never asserted.
+// Usage: see BenchOptions.Usage (dotnet run -c Release --project tests/MeshCluster.Benchmarks -- --help).
+var options = BenchOptions.Parse(args, out var problem);
+if (options is null)
 {
-    var ns = $"bench-cp-{run}-{Guid.NewGuid().ToString("N")[..6]}";
-    await c2.EnsureNamespaceAsync(ns);
-    await using (var kubelet = SimulatedKubelet.Start(c2.Admin, ns, new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromSeconds(1) }))
+    if (problem is null)
     {
-        await c2.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("istiod", 1, "discovery"), ns);
-        await c2.Admin.AppsV1.CreateNamespacedDeploymentAsync(TestWorkloads.Deployment("prometheus", 1, "prometheus", "istio-proxy"), ns);
-        Invoke("Wait-IstioControlPlane -KubeConfig $args[0] -Context cluster2 -Namespace $args[1] -Timeout 00:01:00 -ErrorAction Stop", clusters.KubeConfigPath, ns);
-        var returned = DateTime.UtcNow;
-        var latency = (returned - (kubelet.LastReadyAt ?? returned)).TotalMilliseconds;
-        if (run > 0) latencies.Add(latency);
-        Console.WriteLine($"{(run == 0 ? "warm-up" : $"run {run}")}: {latency:0.0} ms");
+        Console.WriteLine(BenchOptions.Usage);
+        return 0;
     }
 
-    try { await c2.Admin.CoreV1.DeleteNamespaceAsync(ns); } catch (Exception) { /* 1.20's delete answer; the delete happened */ }
+    Console.Error.WriteLine(problem);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
 }
 
-var sorted = latencies.Order().ToArray();
-var median = (sorted[(sorted.Length - 1) / 2] + sorted[sorted.Length / 2]) / 2;
-Console.WriteLine($"Wait-IstioControlPlane readiness-detection latency over {runs} runs: median {median:0.0} ms, worst {sorted[^1]:0.0} ms, best {sorted[0]:0.0} ms");
-return 0;
-
-double Time(Action action)
+if (!File.Exists(RepositoryLayout.ModuleManifest))
 {
-    var sw = Stopwatch.StartNew();
-    action();
-    return sw.Elapsed.TotalMilliseconds;
+    Console.Error.WriteLine($"{RepositoryLayout.ModuleManifest} is missing: build first (dotnet build MeshCluster.sln -c Release).");
+    return 1;
 }
 
-void Invoke(string script, params object[] arguments)
+var report = new Report();
+var loadAtStart = LoadAverage();
+var host = options.Groups.Contains(BenchOptions.Cold) ? await PowerShellHost.FindAsync(options) : null;
+
+Console.WriteLine("Starting the test ground...");
+// One controller-manager plays the 20 remotes' own in the wait group: not at its default client rate
+// limit (20 requests/s), nor with 5 workers per controller, or that is what the group would measure.
+string[] controllerManager = options.StockControllerManager
+    ? Array.Empty<string>()
+    : new[] { "--kube-api-qps=500", "--kube-api-burst=1000", "--concurrent-deployment-syncs=20", "--concurrent-replicaset-syncs=20" };
+await using var clusters = await TestClusters.StartAsync(new TestClustersOptions { ControllerManagerArguments = controllerManager });
+Console.WriteLine($"test ground up in {clusters.StartupTime.TotalSeconds:0.0} s");
+var ground = await Ground.PrepareAsync(clusters);
+var failed = false;
+using (var session = options.Groups.Any(g => g != BenchOptions.Cold) ? Session.Open(ground.Manifest) : null)
 {
-    using var ps = PowerShell.Create();
-    ps.Runspace = runspace;
-    ps.AddScript(script);
-    foreach (var a in arguments) ps.AddArgument(a);
-    ps.Invoke();
-    if (ps.HadErrors) throw new InvalidOperationException(string.Join("; ", ps.Streams.Error.Select(e => e.FullyQualifiedErrorId + ": " + e)));
+    foreach (var group in options.Groups)
+    {
+        Console.WriteLine($"[{group}]");
+        try
+        {
+            await (group switch
+            {
+                BenchOptions.Cold => ColdStartGroup.RunAsync(ground, host!, options, report),
+                BenchOptions.Warm => WarmCallGroup.RunAsync(ground, session!, options, report),
+                BenchOptions.FanOut => FanOutGroup.RunAsync(ground, session!, options, report),
+                _ => ReadinessWaitGroup.RunAsync(ground, session!, options, report),
+            });
+        }
+        catch (Exception ex)
+        {
+            // One group's failure leaves the others' figures standing; the exit code says it.
+            failed = true;
+            report.Note($"{group}: FAILED: {ex.GetType().Name}: {ex.Message}");
+            Console.WriteLine($"  {group} failed: {ex}");
+        }
+    }
+}
+
+report.Header($"MeshCluster benchmarks (issue 11), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {(options.Quick ? "--quick" : "full")} run of: {string.Join(", ", options.Groups)}");
+report.Header($"machine: {Environment.ProcessorCount} cores, shared; load average (1, 5, 15 min) at start {loadAtStart}, at end {LoadAverage()}; .NET {Environment.Version}");
+if (host is not null)
+{
+    report.Header($"cold (process-level) runs use {host.Description}");
+    report.Header(ChildProcesses.MemoryMethod);
+}
+
+if (options.Groups.Any(g => g != BenchOptions.Cold))
+{
+    report.Header($"in-session runs (warm, fanout, wait) use this process's hosted engine (System.Management.Automation {Session.EngineVersion}), module imported once");
+}
+
+report.Header("test ground: etcd, kube-apiserver and kube-controller-manager 1.20 on loopback; the controller-manager with " +
+              (controllerManager.Length == 0 ? "its default flags (--stock-controller-manager)" : string.Join(" ", controllerManager)));
+report.Header("times: median, min and max of the repetitions (n); peak MiB: median over the repetitions");
+report.Print();
+return failed ? 1 : 0;
+
+static string LoadAverage()
+{
+    try
+    {
+        return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    }
+    catch (IOException)
+    {
+        return "unknown";
+    }
 }

@@ -22,6 +22,12 @@ public sealed class SimulatedKubeletOptions
 
     /// <summary>Picks each pod's fate; default: every pod becomes Ready.</summary>
     public Func<V1Pod, PodFate>? Fate { get; set; }
+
+    /// <summary>
+    /// When set, no status is written before this task completes (nor before <see cref="ReadyAfter"/>):
+    /// kubelets of many namespaces given one task make their pods ready at one moment the caller picks.
+    /// </summary>
+    public Task? Release { get; set; }
 }
 
 /// <summary>
@@ -103,6 +109,7 @@ public sealed class SimulatedKubelet : IAsyncDisposable
         try
         {
             await Task.Delay(_options.ReadyAfter, ct).ConfigureAwait(false);
+            if (_options.Release is { } release) await release.WaitAsync(ct).ConfigureAwait(false);
             var fate = _options.Fate?.Invoke(pod) ?? PodFate.Ready;
             var status = StatusFor(pod, fate);
             var patch = new V1Pod { Status = status };

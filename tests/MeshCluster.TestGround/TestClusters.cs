@@ -203,7 +203,7 @@ public sealed class TestClusters : IAsyncDisposable
             $"--service-account-private-key-file={pki.ServiceAccountKeyFile}", $"--root-ca-file={pki.CaFile}",
             "--use-service-account-credentials=false", "--leader-elect=false",
             "--bind-address=127.0.0.1", "--secure-port=0", "--port=0", "--profiling=false", "--v=1",
-        }, Path.Combine(workDir, $"kube-controller-manager-{name}.log"));
+        }.Concat(options.ControllerManagerArguments).ToArray(), Path.Combine(workDir, $"kube-controller-manager-{name}.log"));
         lock (processes) processes.Add(controllerManager);
 
         return new StartedCluster(name, server, pki.CaFile, pki.CaKeyFile, token, apiserver);
