@@ -13,6 +13,7 @@
         'Formats/Install.format.ps1xml'
         'Formats/ControlPlane.format.ps1xml'
         'Formats/RemoteSecret.format.ps1xml'
+        'Formats/Trust.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-IstioDiscoveryAddress'
@@ -20,6 +21,11 @@
         'Install-IstioRemote'
         'Wait-IstioControlPlane'
         'Publish-IstioRemoteSecret'
+        'New-IstioCertificateAuthority'
+        'Get-IstioCertificateAuthority'
+        'New-IstioClusterCertificate'
+        'Publish-IstioClusterCertificate'
+        'Test-IstioMeshTrust'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,0 +1,86 @@
+using System.Management.Automation;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
+using MeshCluster.Engine.KubeConfig;
+using MeshCluster.Engine.Naming;
+using MeshCluster.Engine.Trust;
+using MeshCluster.Hosting;
+
+namespace MeshCluster.Commands;
+
+/// <summary>
+/// The check that ends the trust step of Istio's Add a Remote Cluster guide: every cluster's cacerts chains to one root, or cross-cluster
+/// mTLS fails. One object per cluster; -Quiet gives one boolean.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "IstioMeshTrust")]
+[OutputType(typeof(IstioMeshTrustStatus), typeof(bool))]
+public sealed class TestIstioMeshTrustCommand : AsyncCmdlet
+{
+    /// <summary>The clusters' contexts (several: that is the point). Objects with a Context property bind by name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(KubeContextCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[] Context { get; set; } = null!;
+
+    /// <summary>The kubeconfig file(s); default: $env:KUBECONFIG, else ~/.kube/config.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KubeConfig { get; set; }
+
+    /// <summary>Where istiod reads cacerts.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Namespace { get; set; } = IstioDefaults.Namespace;
+
+    /// <summary>Return only $true (every cluster has sound cacerts of one root) or $false.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    private KubeConfigFiles? _files;
+    private readonly List<string> _contexts = new();
+
+    /// <inheritdoc />
+    protected override void BeginOnPipelineThread() => _files = KubeConfigFiles.Resolve(KubeConfig, GetUnresolvedProviderPathFromPSPath);
+
+    /// <inheritdoc />
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        // The clusters are compared with each other: gather them all, read them at the end.
+        _contexts.AddRange(Context.Where(c => !_contexts.Contains(c, StringComparer.Ordinal)));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        var readings = new List<ClusterTrustReading>();
+        var failed = false;
+        for (var i = 0; i < _contexts.Count; i++)
+        {
+            var context = _contexts[i];
+            Reporter.Progress("Testing the mesh trust", $"Reading cacerts in context '{context}' ({i + 1} of {_contexts.Count})", i * 100 / _contexts.Count);
+            try
+            {
+                var connection = KubeClientFactory.Connect(KubeContextResolver.Resolve(_files!, context), Reporter);
+                readings.Add(await MeshTrustInspector.ReadAsync(connection, Namespace, Reporter, cancellationToken).ConfigureAwait(false));
+            }
+            catch (MeshClusterException ex)
+            {
+                // One unreachable cluster must not hide the others' report.
+                failed = true;
+                var record = ToErrorRecord(ex);
+                OnPipelineThread(() => WriteError(record));
+            }
+        }
+
+        Reporter.ProgressCompleted("Testing the mesh trust");
+        var report = MeshTrustInspector.Compare(readings);
+        if (Quiet)
+        {
+            Emit(!failed && report.Count > 0 && report.All(r => r.SharesOneRoot));
+            return;
+        }
+
+        foreach (var status in report) Emit(status);
+    }
+}
