@@ -8,9 +8,10 @@ BeforeAll {
 }
 
 Describe 'MeshCluster module' {
-    It 'exports the five cmdlets' {
+    It 'exports the cmdlets of the manifest' {
         (Get-Command -Module MeshCluster).Name | Sort-Object | Should -Be @(
-            'Get-IstioDiscoveryAddress', 'Install-IstioRemote', 'New-IstioRemoteInstallSpec', 'Publish-IstioRemoteSecret', 'Wait-IstioControlPlane')
+            'Get-IstioCertificateAuthority', 'Get-IstioDiscoveryAddress', 'Install-IstioRemote', 'New-IstioCertificateAuthority', 'New-IstioClusterCertificate',
+            'New-IstioRemoteInstallSpec', 'Publish-IstioClusterCertificate', 'Publish-IstioRemoteSecret', 'Test-IstioMeshTrust', 'Wait-IstioControlPlane')
     }
 
     It 'has help with an example for every cmdlet' {
