@@ -67,10 +67,11 @@ public sealed class TrustPublishTests(ClustersFixture fixture) : IDisposable
         Assert.Equal(("Unchanged", secret.Metadata.ResourceVersion, false), (again.Output[0].Prop("Action"), again.Output[0].Prop("ResourceVersion"), again.Output[0].Prop("NamespaceCreated")));
         Assert.Equal(secret.Metadata.ResourceVersion, (await ReadAsync(ns))!.Metadata.ResourceVersion);
 
-        // 3. Another intermediate of the same root: replaced in place.
+        // 3. Another intermediate of the same root: replaced in place; that it is another cluster's draws a warning.
         var updated = ps.Invoke("$certs[1] | Publish-IstioClusterCertificate -Context $C1 -Namespace $args[0]", ns);
         updated.AssertSucceeded();
         Assert.Equal(("Updated", "c2"), (updated.Output[0].Prop("Action"), updated.Output[0].Prop("ClusterName")));
+        Assert.Contains("held the intermediate CA of cluster 'c1'; it now holds cluster 'c2''s", Assert.Single(updated.Warnings));
         var afterUpdate = (await ReadAsync(ns))!;
         Assert.Equal(secret.Metadata.Uid, afterUpdate.Metadata.Uid);
         Assert.Equal(File.ReadAllBytes(P("certs/c2/ca-cert.pem")), afterUpdate.Data["ca-cert.pem"]);

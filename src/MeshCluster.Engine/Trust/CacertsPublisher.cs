@@ -64,6 +64,7 @@ public static class CacertsPublisher
                 previousRoot = sameRoot ? null : roots.FirstOrDefault() ?? "(none readable)";
                 if (!sameRoot && !force) throw Conflict(connection, @namespace, previousRoot!, validated.RootThumbprint);
                 action = sameRoot ? ClusterCertificateAction.Updated : ClusterCertificateAction.Replaced;
+                WarnIfAnotherCluster(existing, validated, connection, @namespace, reporter);
             }
 
             var target = $"Secret {@namespace}/{CacertsSecret.Name} in context '{connection.ContextName}'";
@@ -125,6 +126,29 @@ public static class CacertsPublisher
         {
             reporter.Warning($"istiod runs in namespace {ns} of context '{connection.ContextName}' and reads cacerts only when it starts: restart it to sign with the new CA " +
                              $"(kubectl rollout restart deployment/istiod -n {ns} --context {connection.ContextName}), then restart the workloads' proxies.");
+        }
+    }
+
+    /// <summary>Another cluster's intermediate in place of this one's is most often swapped contexts: say so (it is not refused).</summary>
+    private static void WarnIfAnotherCluster(V1Secret existing, ValidatedCacerts validated, KubeConnection connection, string ns, IOperationReporter reporter)
+    {
+        var before = CacertsSecret.MaterialOf(existing, "cacerts") is { } old ? ClusterNameOf(old.CaCert) : null;
+        if (before is not null && validated.ClusterName is not null && before != validated.ClusterName)
+        {
+            reporter.Warning($"Secret {ns}/{CacertsSecret.Name} in context '{connection.ContextName}' held the intermediate CA of cluster '{before}'; " +
+                             $"it now holds cluster '{validated.ClusterName}''s. Each cluster needs its own: check -Context.");
+        }
+    }
+
+    private static string? ClusterNameOf(string caCert)
+    {
+        try
+        {
+            return ValidatedCacerts.Locality(TrustPem.ReadCertificates(caCert, CacertsMaterial.CaCertKey)[0]);
+        }
+        catch (TrustMaterialException)
+        {
+            return null;
         }
     }
 

@@ -202,4 +202,27 @@ public sealed class CertificateAuthorityStoreTests
         Assert.Equal(dir["certs"], target);
         Assert.Empty(Files(dir.Path));
     }
+
+    [Fact]
+    public async Task A_root_that_expired_after_it_was_read_signs_nothing_and_writes_nothing()
+    {
+        // The object as Get-IstioCertificateAuthority would have returned it yesterday (the internal constructor: no check).
+        var (certificate, key) = HandMadeRoot("O=Istio, CN=Old Root", DateTimeOffset.UtcNow.AddDays(-20), DateTimeOffset.UtcNow.AddMinutes(-1));
+        var root = new IstioCertificateAuthority(certificate, key, null);
+        using var dir = new TempFolder();
+
+        var ex = await Assert.ThrowsAsync<MeshClusterException>(() => IntermediatesAsync(root, dir.Path, "c1"));
+        Assert.Equal(ErrorIds.CertificateAuthorityExpired, ex.ErrorId);
+        Assert.Same(root, ex.Target);
+        Assert.Empty(Files(dir.Path));
+    }
+
+    [Fact]
+    public async Task A_root_whose_key_is_not_its_own_signs_nothing()
+    {
+        var (certificate, _) = HandMadeRoot("O=Istio, CN=Root CA", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(10));
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var ex = await Assert.ThrowsAsync<MeshClusterException>(() => IntermediatesAsync(new IstioCertificateAuthority(certificate, other, null), null, "c1"));
+        Assert.Equal(ErrorIds.CertificateAuthorityKeyMismatch, ex.ErrorId);
+    }
 }
