@@ -8,11 +8,13 @@
     Description          = 'Adds a remote cluster to an Istio mesh (primary-remote on one network): finds the primary''s discovery address, writes and installs the remote''s IstioOperator, waits for its control plane, and publishes its remote secret to the primary. Binary cmdlets that return typed objects and compose in one pipeline.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
+    TypesToProcess       = @('Types/MeshCluster.types.ps1xml')
     FormatsToProcess     = @(
         'Formats/Discovery.format.ps1xml'
         'Formats/Install.format.ps1xml'
         'Formats/ControlPlane.format.ps1xml'
         'Formats/RemoteSecret.format.ps1xml'
+        'Formats/DayTwo.format.ps1xml'
         'Formats/Trust.format.ps1xml'
     )
     CmdletsToExport      = @(
@@ -21,6 +23,9 @@
         'Install-IstioRemote'
         'Wait-IstioControlPlane'
         'Publish-IstioRemoteSecret'
+        'Get-IstioRemoteSecret'
+        'Test-IstioRemoteCluster'
+        'Remove-IstioRemoteSecret'
         'New-IstioCertificateAuthority'
         'Get-IstioCertificateAuthority'
         'New-IstioClusterCertificate'

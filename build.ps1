@@ -4,14 +4,17 @@
 .DESCRIPTION
     Build   lays out the ready module folder (default out/MeshCluster): manifest, MeshCluster.dll,
             format files, help, and the isolated dependencies under Dependencies/.
-    Test    runs the xunit suites (dotnet test), then the Pester tests under tests/pester when
-            Pester 5 is installed.
+    Test    runs the xunit suites (dotnet test), then, when Pester 5 is installed, the Pester suite
+            under tests/pester in this pwsh (tests/pester/Invoke-MeshClusterPester.ps1, which starts
+            the sandbox it needs). -TestFilter and -PesterTag run a part of each.
     Package zips the module folder into out/MeshCluster-<version>.zip.
     Demo    runs the whole workflow on a local sandbox of two real API servers.
     Uses only language features, native commands and .NET calls, so it also runs in a bare
     hosted PowerShell engine (the tests run it that way).
 .EXAMPLE
     ./build.ps1 -Task Build, Test
+.EXAMPLE
+    ./build.ps1 -Task Test -TestFilter 'FullyQualifiedName~RemoteSecret' -PesterTag Quick
 #>
 [CmdletBinding()]
 param(
@@ -22,7 +25,13 @@ param(
     [string] $Configuration = 'Release',
 
     # Where Build lays out the module; default out/MeshCluster beside this script.
-    [string] $OutputPath
+    [string] $OutputPath,
+
+    # Test: only the xunit tests this dotnet test --filter expression selects.
+    [string] $TestFilter,
+
+    # Test: only the Pester tests with one of these tags (Quick: no sandbox needed).
+    [string[]] $PesterTag
 )
 
 $ErrorActionPreference = 'Stop'
@@ -47,15 +56,17 @@ function Invoke-Build {
 }
 
 function Invoke-Test {
-    Invoke-Native dotnet @('test', [System.IO.Path]::Combine($root, 'MeshCluster.sln'), '-c', $Configuration, '--nologo')
+    $arguments = @('test', [System.IO.Path]::Combine($root, 'MeshCluster.sln'), '-c', $Configuration, '--nologo')
+    if ($TestFilter) { $arguments += @('--filter', $TestFilter) }
+    Invoke-Native dotnet $arguments
     $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version.Major -ge 5 }
     if ($pester) {
-        Import-Module $pester[0].Path
-        $result = Invoke-Pester -Path ([System.IO.Path]::Combine($root, 'tests', 'pester')) -PassThru
-        if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed." }
+        $runner = [System.IO.Path]::Combine($root, 'tests', 'pester', 'Invoke-MeshClusterPester.ps1')
+        if ($PesterTag) { & $runner -Tag $PesterTag } else { & $runner }
+        if ($LASTEXITCODE -ne 0) { throw 'The Pester suite failed.' }
     }
     else {
-        $PSCmdlet.WriteWarning('Pester 5 is not installed: the Pester tests under tests/pester were skipped.')
+        $PSCmdlet.WriteWarning('Pester 5 is not installed: the Pester suite under tests/pester was skipped (Install-Module Pester).')
     }
 }
 

@@ -186,7 +186,9 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
     [Theory]
     [InlineData("00:00:00")]
     [InlineData("-00:00:05")]
-    public void A_Timeout_that_is_not_positive_is_TimeoutInvalid(string timeout)
+    [InlineData("10675199.02:48:05.4775807")] // [TimeSpan]::MaxValue
+    [InlineData("7.00:00:01")]
+    public void A_Timeout_that_is_not_positive_or_above_a_week_is_TimeoutInvalid(string timeout)
     {
         using var ps = fixture.NewSession();
 

@@ -308,11 +308,17 @@ public sealed class InstallIstioRemoteTests : IDisposable
 
         var bad = ps.Invoke("Install-IstioRemote -Path $args[0] -Context $C2 -IstioctlPath $args[1]", file, StandIn);
         var missing = ps.Invoke("Install-IstioRemote -Path $args[0] -Context $C2 -IstioctlPath $args[1]", file + ".none", StandIn);
+        var folder = ps.Invoke("Install-IstioRemote -Path $args[0] -Context $C2 -IstioctlPath $args[1]", _dir, StandIn);
 
         Assert.StartsWith("InstallSpecInvalid," + Cmdlet, Assert.Single(bad.Errors).FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidData, bad.Errors[0].CategoryInfo.Category);
         Assert.Equal(file, bad.Errors[0].TargetObject);
         Assert.StartsWith("InstallSpecFileNotFound," + Cmdlet, Assert.Single(missing.Errors).FullyQualifiedErrorId);
+        Assert.Contains("does not exist", missing.Errors[0].Exception.Message);
+        // A folder is named as such, not said to be missing.
+        Assert.StartsWith("InstallSpecFileNotFound," + Cmdlet, Assert.Single(folder.Errors).FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, folder.Errors[0].CategoryInfo.Category);
+        Assert.Contains("is a folder", folder.Errors[0].Exception.Message);
         Assert.False(File.Exists(_log));
     }
 

@@ -77,6 +77,51 @@ public sealed class KubeConfigTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // /bin/sh plugins
+    public void Exec_plugin_arguments_with_spaces_reach_the_plugin_whole()
+    {
+        // sh -c '<script>' plugin '<token> with spaces': the token comes back only if "$1" arrived as one argument.
+        var path = Write("execargs", $$$"""
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1beta1
+                  command: /bin/sh
+                  args: ["-c", "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"status\":{\"token\":\"%s\"}}' \"${1%% *}\"; [ \"$1\" = \"{{{_adminToken}}} with spaces\" ] || exit 9", "plugin", "{{{_adminToken}}} with spaces"]
+            """);
+
+        var result = Probe(path);
+
+        Assert.StartsWith("IngressGatewayNotFound,", result.FirstError!.FullyQualifiedErrorId);
+        Assert.DoesNotContain(_adminToken, result.EverythingAsText());
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // /bin/sh plugins
+    public async Task Ctrl_C_while_a_credential_plugin_hangs_returns_at_once_and_stops_the_plugin()
+    {
+        var pid = Path.Combine(_dir, "plugin.pid");
+        var path = Write("exechang", $$"""
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1beta1
+                  command: /bin/sh
+                  args: ["-c", "sleep 25 & echo $! > '{{pid}}'; wait"]
+            """);
+        using var ps = PowerShellSession.Start();
+
+        var result = await ps.InvokeAsync("Get-IstioDiscoveryAddress -KubeConfig $args[0] -Namespace no-such-namespace-x1", TimeSpan.FromSeconds(2), path);
+
+        Assert.NotNull(result.StopRequestedAt);
+        Assert.NotNull(result.Stopped);
+        Assert.InRange(DateTime.UtcNow - result.StopRequestedAt!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        var sleeper = int.Parse(File.ReadAllText(pid).Trim());
+        for (var i = 0; i < 100 && File.Exists($"/proc/{sleeper}/stat") && !File.ReadAllText($"/proc/{sleeper}/stat").Contains(") Z "); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.False(File.Exists($"/proc/{sleeper}/stat") && !File.ReadAllText($"/proc/{sleeper}/stat").Contains(") Z "), "the plugin's sleep survived Ctrl+C");
+    }
+
+    [Fact]
     public void Token_auth_works_and_a_wrong_token_is_KubeApiUnauthorized()
     {
         Assert.StartsWith("IngressGatewayNotFound,", Probe(Write("tok", $"    token: {_adminToken}")).FirstError!.FullyQualifiedErrorId);
@@ -102,6 +147,37 @@ public sealed class KubeConfigTests : IDisposable
         Assert.StartsWith("KubeApiUnreachable,", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
         Assert.Contains("TLS", error.Exception.Message);
+    }
+
+    [Theory]
+    [InlineData("nope.invalid")]
+    [InlineData("wrong.example")]
+    public void The_server_certificate_must_carry_the_tls_server_name(string name)
+    {
+        // The serving certificate chains to the kubeconfig's CA but is issued for 127.0.0.1, localhost and kubernetes[.default.svc].
+        var c1 = _fixture.Clusters.Cluster1;
+        var path = Write("wrongname", $"    token: {_adminToken}", $"server: {c1.Server}\n    certificate-authority: {c1.CaFile}\n    tls-server-name: {name}");
+
+        var result = Probe(path);
+        var error = result.FirstError!;
+
+        Assert.StartsWith("KubeApiUnreachable,", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
+        Assert.Contains($"not {name}", error.Exception.Message);
+        Assert.Contains("tls-server-name", error.Exception.Message);
+        Assert.DoesNotContain(_adminToken, result.EverythingAsText());
+    }
+
+    [Theory]
+    [InlineData("tls-server-name: kubernetes.default.svc", null)]
+    [InlineData(null, "localhost")]
+    public void A_name_the_certificate_carries_is_accepted(string? tlsServerName, string? host)
+    {
+        var c1 = _fixture.Clusters.Cluster1;
+        var server = host is null ? c1.Server : c1.Server.Replace("127.0.0.1", host, StringComparison.Ordinal);
+        var cluster = $"server: {server}\n    certificate-authority: {c1.CaFile}" + (tlsServerName is null ? string.Empty : $"\n    {tlsServerName}");
+
+        Assert.StartsWith("IngressGatewayNotFound,", Probe(Write("rightname", $"    token: {_adminToken}", cluster)).FirstError!.FullyQualifiedErrorId);
     }
 
     [Fact]
@@ -166,6 +242,36 @@ public sealed class KubeConfigTests : IDisposable
         using var ps = PowerShellSession.Start();
         var result = ps.Invoke("$ExecutionContext.SessionState.Path.SetLocation($args[0]) | ForEach-Object { }; Get-IstioDiscoveryAddress -KubeConfig ./relative.yaml -Context cluster1 -Namespace no-such-namespace-x3", _dir);
         Assert.StartsWith("IngressGatewayNotFound,", result.FirstError!.FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void Kubeconfig_on_a_PowerShell_drive_resolves_although_colon_separates_files_on_Unix()
+    {
+        var name = $"meshcluster-drive-{Guid.NewGuid():N}.yaml";
+        File.Copy(_fixture.KubeConfigPath, Path.Combine(Path.GetTempPath(), name));
+        try
+        {
+            using var ps = PowerShellSession.Start();
+            var result = ps.Invoke("Get-IstioDiscoveryAddress -KubeConfig ('Temp:/' + $args[0]) -Context cluster1 -Namespace no-such-namespace-x4", name);
+            Assert.StartsWith("IngressGatewayNotFound,", result.FirstError!.FullyQualifiedErrorId);
+        }
+        finally
+        {
+            File.Delete(Path.Combine(Path.GetTempPath(), name));
+        }
+    }
+
+    [Fact]
+    public void Context_completion_uses_the_kubeconfig_PSDefaultParameterValues_gives()
+    {
+        // ($env:KUBECONFIG is the test process's: left alone, so parallel tests are not disturbed.)
+        using var ps = PowerShellSession.Start();
+        var result = ps.Invoke("""
+            $global:PSDefaultParameterValues = @{ '*-Istio*:KubeConfig' = $args[0] }
+            $line = "Wait-IstioControlPlane -Context clu"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText
+            """, _fixture.KubeConfigPath);
+        Assert.Equal(new[] { "cluster1", "cluster2" }, result.Output.Select(o => o.ToString()));
     }
 
     [Fact]

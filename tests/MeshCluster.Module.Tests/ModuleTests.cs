@@ -12,6 +12,7 @@ public sealed class ModuleTests
     private static readonly string[] Cmdlets =
     {
         "Get-IstioDiscoveryAddress", "New-IstioRemoteInstallSpec", "Install-IstioRemote", "Wait-IstioControlPlane", "Publish-IstioRemoteSecret",
+        "Get-IstioRemoteSecret", "Test-IstioRemoteCluster", "Remove-IstioRemoteSecret",
         "New-IstioCertificateAuthority", "Get-IstioCertificateAuthority", "New-IstioClusterCertificate", "Publish-IstioClusterCertificate", "Test-IstioMeshTrust",
     };
 
@@ -53,7 +54,7 @@ public sealed class ModuleTests
         {
             Assert.Contains(row[1], approved);
             Assert.Equal("MeshCluster.Commands." + name.Replace("-", string.Empty) + "Command", row[2]);
-            Assert.StartsWith("MeshCluster.", row[3]);
+            Assert.Contains(row[3].Split(','), t => t.StartsWith("MeshCluster.", StringComparison.Ordinal)); // -Quiet may add System.Boolean
         }
     }
 
@@ -93,10 +94,9 @@ public sealed class ModuleTests
     public void Every_output_type_has_a_table_view()
     {
         using var ps = PowerShellSession.Start();
-        var types = ps.Invoke("Get-Command -Module MeshCluster | ForEach-Object { $_.OutputType.Type.FullName }").Output.Select(o => o.ToString()!).Distinct().ToList();
-        // Test-IstioMeshTrust -Quiet's boolean needs no view of ours.
-        Assert.True(types.Remove("System.Boolean"));
-        Assert.Equal(9, types.Count);
+        var types = ps.Invoke("Get-Command -Module MeshCluster | ForEach-Object { $_.OutputType.Type.FullName } | Where-Object { $_ -like 'MeshCluster.*' }").Output.Select(o => o.ToString()!).Distinct().ToList();
+        // Day two's 3 and the trust step's 4 beside the guide's 5 (booleans of -Quiet need no view of ours).
+        Assert.Equal(12, types.Count);
 
         // Get-FormatData is a Utility cmdlet (absent here): read the views the manifest loads.
         var views = Directory.GetFiles(Path.Combine(RepositoryLayout.ModuleFolder, "Formats"), "*.format.ps1xml")

@@ -232,6 +232,31 @@ public sealed class RemoteSecretTests(ClustersFixture fixture)
     }
 
     [Fact]
+    public async Task A_TlsServerName_the_server_certificate_does_not_carry_is_refused_and_nothing_is_written()
+    {
+        var ns = fixture.UniqueName("rs-tlsname");
+        var name = fixture.UniqueName("tls");
+        await _primary.EnsureNamespaceAsync(ns, Ct);
+        using var session = fixture.NewSession();
+
+        // The check of the new kubeconfig verifies the name as istiod would: nope.invalid is not in the certificate.
+        var refused = session.Invoke("Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -PrimaryContext $C1 -Namespace $args[1] -CreateServiceAccount -TlsServerName nope.invalid", name, ns);
+        Out(refused.AllErrorText());
+        Assert.Empty(refused.Output);
+        var error = Assert.Single(refused.Errors);
+        Assert.StartsWith("RemoteSecretUnusable,", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
+        Assert.Contains("not nope.invalid", error.Exception.Message);
+        await AssertNoRemoteSecretAsync(ns, name);
+
+        // kubernetes.default.svc is one of the serving certificate's names.
+        var accepted = session.Invoke("Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -PrimaryContext $C1 -Namespace $args[1] -TlsServerName kubernetes.default.svc", name, ns);
+        accepted.AssertSucceeded();
+        var secret = await _primary.Admin.CoreV1.ReadNamespacedSecretAsync($"istio-remote-secret-{name}", ns, cancellationToken: Ct);
+        Assert.Equal("kubernetes.default.svc", Assert.Single(Decode(secret, name).Clusters).ClusterEndpoint.TlsServerName);
+    }
+
+    [Fact]
     public async Task Several_listed_secrets_are_ServiceAccountTokenSecretAmbiguous()
     {
         var ns = fixture.UniqueName("rs-two");
@@ -365,23 +390,130 @@ public sealed class RemoteSecretTests(ClustersFixture fixture)
         Assert.Equal(foreign.Metadata.ResourceVersion, after.Metadata.ResourceVersion);
     }
 
-    [Fact]
-    public async Task A_server_that_is_no_url_is_RemoteServerInvalid_and_nothing_is_written()
+    [Theory]
+    [InlineData("cluster2:6443", "", "cluster2:6443", "not an absolute https URL")]
+    [InlineData("http://10.0.0.1:6443", "", "http://10.0.0.1:6443", "in clear")]
+    [InlineData("http://10.0.0.1:6443", "-SkipVerify", "http://10.0.0.1:6443", "in clear")]
+    [InlineData("https://admin:hunter2-0123456789@10.0.0.1:6443", "-SkipVerify", "https://***@10.0.0.1:6443", "user name or password")]
+    public async Task A_server_that_is_no_bare_https_url_is_RemoteServerInvalid_and_nothing_is_written(string server, string skip, string target, string reason)
     {
         var ns = fixture.UniqueName("rs-badurl");
         var name = fixture.UniqueName("badurl");
         await _primary.EnsureNamespaceAsync(ns, Ct);
         using var session = fixture.NewSession();
 
-        var result = session.Invoke("Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -PrimaryContext $C1 -Namespace $args[1] -CreateServiceAccount -Server 'cluster2:6443'", name, ns);
+        var result = session.Invoke($"Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -PrimaryContext $C1 -Namespace $args[1] -CreateServiceAccount -Server $args[2] {skip}", name, ns, server);
         Out(result.AllErrorText());
         Assert.Empty(result.Output);
         var error = Assert.Single(result.Errors);
         Assert.StartsWith("RemoteServerInvalid,", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
-        Assert.Equal("cluster2:6443", error.TargetObject);
+        Assert.Equal(target, error.TargetObject);
+        Assert.Contains(reason, error.Exception.Message);
+        Assert.DoesNotContain("hunter2", result.EverythingAsText());
         await AssertNoRemoteSecretAsync(ns, name);
         Assert.Null(await TryAsync(() => _remote.Admin.CoreV1.ReadNamespaceAsync(ns, cancellationToken: Ct)));
+    }
+
+    [Theory]
+    [InlineData("-ServiceAccount", "..")]
+    [InlineData("-ServiceAccount", "a/b")]
+    [InlineData("-Namespace", "Istio_System")]
+    public async Task A_name_Kubernetes_would_refuse_is_ResourceNameInvalid_before_any_change(string parameter, string value)
+    {
+        var ns = parameter == "-Namespace" ? value : fixture.UniqueName("rs-badsa");
+        var name = fixture.UniqueName("badsa");
+        var rolesBefore = (await _remote.Admin.RbacAuthorizationV1.ListClusterRoleAsync(cancellationToken: Ct)).Items.Count;
+        using var session = fixture.NewSession();
+
+        var namespaceArgument = parameter == "-Namespace" ? string.Empty : "-Namespace $args[1]";
+        var result = session.Invoke($"Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -PrimaryContext $C1 -CreateServiceAccount {namespaceArgument} {parameter} $args[2]",
+            name, ns, value);
+        Out(result.AllErrorText());
+        Assert.Empty(result.Output);
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith("ResourceNameInvalid,", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Equal(value, error.TargetObject);
+        Assert.Contains(parameter, error.Exception.Message);
+        if (parameter != "-Namespace") Assert.Null(await TryAsync(() => _remote.Admin.CoreV1.ReadNamespaceAsync(ns, cancellationToken: Ct)));
+        Assert.Equal(rolesBefore, (await _remote.Admin.RbacAuthorizationV1.ListClusterRoleAsync(cancellationToken: Ct)).Items.Count);
+    }
+
+    [Fact]
+    public async Task OutFile_naming_a_folder_is_RemoteSecretFileFailed_before_any_change()
+    {
+        var ns = fixture.UniqueName("rs-outdir");
+        var name = fixture.UniqueName("outdir");
+        var dir = Directory.CreateTempSubdirectory("meshcluster-outdir-").FullName;
+        try
+        {
+            using var session = fixture.NewSession();
+            var result = session.Invoke("Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -Namespace $args[1] -CreateServiceAccount -OutFile $args[2]", name, ns, dir);
+
+            var error = Assert.Single(result.Errors);
+            Assert.StartsWith("RemoteSecretFileFailed,", error.FullyQualifiedErrorId);
+            Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+            Assert.Contains("is a folder", error.Exception.Message);
+            Assert.Empty(Directory.GetFileSystemEntries(dir));
+            Assert.Null(await TryAsync(() => _remote.Admin.CoreV1.ReadNamespaceAsync(ns, cancellationToken: Ct)));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // RLIMIT_FSIZE plays the full disk
+    public async Task OutFile_on_a_full_disk_leaves_the_old_file_whole()
+    {
+        var ns = fixture.UniqueName("rs-full");
+        var name = fixture.UniqueName("full");
+        await _remote.EnsureNamespaceAsync(ns, Ct);
+        var dir = Directory.CreateTempSubdirectory("meshcluster-full-").FullName;
+        var path = Path.Combine(dir, "remote.yaml");
+        var old = "# the remote secret written last week\n" + new string('#', 8000) + "\n";
+        File.WriteAllText(path, old);
+        try
+        {
+            // The child may write files of at most 1 KB: the new YAML (about 3 KB) cannot be written whole.
+            var report = await ChildHost.RunAsync(
+                "Publish-IstioRemoteSecret -KubeConfig $args[0] -Context cluster2 -Name $args[1] -Namespace $args[2] -CreateServiceAccount -OutFile $args[3]",
+                new[] { fixture.KubeConfigPath, name, ns, path }, fileSizeLimitKb: 1);
+
+            Assert.True(report.ExitCode == 0, report.StdErr);
+            Assert.Contains(report.ErrorIds, id => id.StartsWith("RemoteSecretFileFailed,", StringComparison.Ordinal));
+            Assert.Equal(old, File.ReadAllText(path));
+            Assert.Equal(new[] { path }, Directory.GetFileSystemEntries(dir)); // no temporary file left behind
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Ten_onboardings_at_once_with_their_own_service_accounts_all_succeed()
+    {
+        var ns = fixture.UniqueName("rs-many");
+        await _primary.EnsureNamespaceAsync(ns, Ct);
+        var accounts = Enumerable.Range(0, 10).Select(i => $"reader-{i}").ToArray();
+
+        // Ten sessions, as ten pipelines or ForEach-Object -Parallel would be: one shared ClusterRoleBinding.
+        var runs = accounts.Select(account => Task.Run(() =>
+        {
+            using var session = fixture.NewSession();
+            return session.Invoke("Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -PrimaryContext $C1 -Namespace $args[1] -ServiceAccount $args[2] -CreateServiceAccount",
+                account, ns, account);
+        }, Ct)).ToArray();
+        var results = await Task.WhenAll(runs);
+
+        foreach (var result in results) result.AssertSucceeded();
+        var binding = await _remote.Admin.RbacAuthorizationV1.ReadClusterRoleBindingAsync($"istio-reader-clusterrole-{ns}", cancellationToken: Ct);
+        Assert.Equal(accounts.OrderBy(a => a), binding.Subjects.Where(s => s.NamespaceProperty == ns).Select(s => s.Name).OrderBy(a => a));
+        var secrets = await _primary.Admin.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: "istio/multiCluster=true", cancellationToken: Ct);
+        Assert.Equal(10, secrets.Items.Count);
     }
 
     [Fact]
@@ -394,7 +526,7 @@ public sealed class RemoteSecretTests(ClustersFixture fixture)
         Assert.Equal("MeshCluster.Hosting.KubeContextCompleter", lines[0]);
         Assert.Equal("ClusterName", lines[1]);
         Assert.StartsWith("Gives the primary cluster's istiod read access", lines[2]);
-        Assert.Equal("3", lines[3]);
+        Assert.Equal("5", lines[3]);
     }
 
     /// <summary>The output object, read through PowerShell (the tests do not reference MeshCluster.dll).</summary>

@@ -155,7 +155,7 @@ public sealed class TrustFilesTests(ClustersFixture fixture) : IDisposable
         var clixml = result.Output[2].ToString()!;
         TestContext.Current.TestOutputHelper?.WriteLine(clixml);
         Assert.Contains("N=\"Thumbprint\">" + result.Output[0].Prop("Thumbprint"), clixml);
-        Assert.Contains("N=\"Certificate\"", clixml);
+        Assert.Contains("<S N=\"CertificatePem\">-----BEGIN CERTIFICATE-----", clixml);
     }
 
     [Fact]

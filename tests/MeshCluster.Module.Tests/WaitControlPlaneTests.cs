@@ -282,16 +282,18 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
         await DeleteNamespaceAsync(ns);
     }
 
-    [Fact]
-    public void Timeout_must_be_positive()
+    [Theory]
+    [InlineData("0")]
+    [InlineData("([TimeSpan]::MaxValue)")]
+    public void Timeout_must_be_positive_and_at_most_a_week(string timeout)
     {
         using var session = fixture.NewSession();
-        var result = session.Invoke("Wait-IstioControlPlane -Context $C2 -Timeout 0");
+        var result = session.Invoke($"Wait-IstioControlPlane -Context $C2 -Timeout {timeout}");
         var error = result.FirstError;
         Assert.NotNull(error);
         Assert.StartsWith("ControlPlaneTimeoutInvalid,", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
-        Assert.Equal(TimeSpan.Zero, error.TargetObject);
+        Assert.Equal(timeout == "0" ? TimeSpan.Zero : TimeSpan.MaxValue, error.TargetObject);
         Assert.Empty(result.Output);
     }
 

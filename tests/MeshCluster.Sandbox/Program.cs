@@ -1,17 +1,26 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
-using System.Security.Cryptography.X509Certificates;
+using System.Runtime.InteropServices;
+using System.Text.Json;
 using k8s;
 using MeshCluster.TestGround;
 
 // MeshCluster sandbox: NOT a real Istio installation. Two local Kubernetes API servers (etcd,
 // kube-apiserver, kube-controller-manager on 127.0.0.1), a simulated kubelet and load balancer,
 // and an istioctl stand-in that creates what istioctl would.
+//
+//   demo                         runs the whole workflow once, then stops
+//   start [--state-file <path>]  keeps the sandbox up until Ctrl+C, SIGTERM or SIGHUP; writes a JSON
+//         [--stop-on-stdin-close] state file (kubeconfig, istioctl, module) that tests attach to through
+//                                MESHCLUSTER_SANDBOX; with --stop-on-stdin-close it also stops when its
+//                                standard input closes (the process that started it ended).
 var mode = args.FirstOrDefault() ?? "demo";
+var stateFile = Option("--state-file");
+var stopOnStdinClose = args.Contains("--stop-on-stdin-close");
 if (mode is not ("demo" or "start"))
 {
-    Console.Error.WriteLine("usage: MeshCluster.Sandbox demo | start");
+    Console.Error.WriteLine("usage: MeshCluster.Sandbox demo | start [--state-file <path>] [--stop-on-stdin-close]");
     return 2;
 }
 
@@ -24,28 +33,57 @@ Say($"kubeconfig: {clusters.KubeConfigPath} (contexts cluster1, cluster2), up in
 
 // What the "initial configuration" of Istio's guide leaves behind in the primary: an ingress gateway
 // whose cloud load balancer assigns an address (a documentation address; nothing is sent to it).
+const string discoveryAddress = "192.0.2.10";
 await clusters.Cluster1.EnsureNamespaceAsync("istio-system");
 await LoadBalancerSimulator.CreateServiceAsync(clusters.Cluster1.Admin, "istio-system", "istio-ingressgateway");
-_ = Task.Run(async () =>
+async Task AssignAddressAsync()
 {
-    await Task.Delay(TimeSpan.FromSeconds(2));
-    await LoadBalancerSimulator.SetIngressAsync(clusters.Cluster1.Admin, "istio-system", "istio-ingressgateway", new (string?, string?)[] { ("192.0.2.10", null) });
-    Say("load balancer assigned 192.0.2.10 to istio-system/istio-ingressgateway in cluster1");
-});
+    await LoadBalancerSimulator.SetIngressAsync(clusters.Cluster1.Admin, "istio-system", "istio-ingressgateway", new (string?, string?)[] { (discoveryAddress, null) });
+    Say($"load balancer assigned {discoveryAddress} to istio-system/istio-ingressgateway in cluster1");
+}
+
 await using var kubelet = SimulatedKubelet.Start(clusters.Cluster2.Admin, "istio-system", new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromSeconds(2) });
 Environment.SetEnvironmentVariable("ISTIOCTL", istioctl);
 
 if (mode == "start")
 {
+    await AssignAddressAsync();
+    // More to try by hand (and what the Pester suite uses): a hostname address, an address still
+    // pending, and a namespace whose pods crash.
+    await LoadBalancerSimulator.CreateServiceAsync(clusters.Cluster1.Admin, "istio-system", "istio-eastwestgateway");
+    await LoadBalancerSimulator.SetIngressAsync(clusters.Cluster1.Admin, "istio-system", "istio-eastwestgateway", new (string?, string?)[] { (null, "eastwest.example.com") });
+    await LoadBalancerSimulator.CreateServiceAsync(clusters.Cluster1.Admin, "istio-system", "istio-ingressgateway-canary");
+    await using var crashing = SimulatedKubelet.Start(clusters.Cluster2.Admin, "istio-crashloop",
+        new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromMilliseconds(500), Fate = _ => PodFate.CrashLoopBackOff });
+    Say("cluster1 also has istio-system/istio-eastwestgateway (hostname eastwest.example.com) and istio-system/istio-ingressgateway-canary (no address yet); " +
+        "in cluster2, pods of namespace istio-system become ready, pods of istio-crashloop crash");
+
+    stateFile = Path.GetFullPath(stateFile ?? Path.Combine(clusters.WorkDir, "sandbox.json"));
+    WriteState(stateFile, new
+    {
+        kubeConfig = clusters.KubeConfigPath,
+        istioctl,
+        moduleManifest = manifest,
+        contexts = clusters.All.Select(c => c.ContextName).ToArray(),
+        discoveryAddress,
+        pid = Environment.ProcessId,
+        workDir = clusters.WorkDir,
+    });
+
     Say($"up. In pwsh: Import-Module {manifest}; $env:KUBECONFIG = '{clusters.KubeConfigPath}'; $env:ISTIOCTL = '{istioctl}'");
-    Say($"tests can attach: {TestClusters.AttachVariable}={clusters.KubeConfigPath}. Ctrl+C stops the sandbox.");
-    var stop = new TaskCompletionSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
-    await stop.Task;
+    Say($"Pester tests attach with MESHCLUSTER_SANDBOX={stateFile}; xunit tests with {TestClusters.AttachVariable}={clusters.KubeConfigPath}.");
+    Say("Ctrl+C stops the sandbox" + (stopOnStdinClose ? "; so does closing its standard input." : "."));
+    await WaitForStopAsync(stopOnStdinClose);
     Say("stopping");
+    try { File.Delete(stateFile); } catch (IOException) { }
     return 0;
 }
 
+_ = Task.Run(async () =>
+{
+    await Task.Delay(TimeSpan.FromSeconds(2));
+    await AssignAddressAsync();
+});
 Say("running the workflow, trust first:");
 Console.WriteLine(string.Join("\n", File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "demo.ps1"))
     .SkipWhile(l => l != "#region workflow").Skip(1).TakeWhile(l => l != "#endregion")));
@@ -85,6 +123,43 @@ finally
     Directory.Delete(certificates, recursive: true);
 }
 
+string? Option(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+static void WriteState(string path, object state)
+{
+    // Written beside, then moved: a reader never sees half a file.
+    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+    var temp = path + ".tmp";
+    File.WriteAllText(temp, JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
+    File.Move(temp, path, overwrite: true);
+}
+
+static async Task WaitForStopAsync(bool stopOnStdinClose)
+{
+    var stop = new TaskCompletionSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
+    void OnSignal(PosixSignalContext context) { context.Cancel = true; stop.TrySetResult(); }
+    using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+    using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+    if (stopOnStdinClose)
+    {
+        // The starter holds our stdin open; when it ends (or closes it), the read returns 0.
+        _ = Task.Run(() =>
+        {
+            using var stdin = Console.OpenStandardInput();
+            var buffer = new byte[256];
+            try { while (stdin.Read(buffer, 0, buffer.Length) > 0) { } } catch (IOException) { }
+            stop.TrySetResult();
+        });
+    }
+
+    await stop.Task;
+}
+
 static void Print(PSObject item)
 {
     Console.WriteLine();
@@ -93,7 +168,7 @@ static void Print(PSObject item)
     {
         var value = p.Value switch
         {
-            X509Certificate2 c => $"[certificate {c.SubjectName.Decode(X500DistinguishedNameFlags.None)}]",
+            string pem when pem.StartsWith("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal) => "-----BEGIN CERTIFICATE----- ... (PEM)",
             IEnumerable e and not string => string.Join(", ", e.Cast<object>()),
             var v => v,
         };
@@ -102,4 +177,3 @@ static void Print(PSObject item)
 }
 
 static void Say(string line) => Console.WriteLine($"[sandbox] {line}");
-

@@ -8,11 +8,13 @@ namespace MeshCluster.TestGround;
 /// <summary>One cluster of the test ground: a real kube-apiserver (and controller-manager) on loopback.</summary>
 public sealed class TestCluster
 {
-    internal TestCluster(string name, string server, string caFile, IKubernetes admin)
+    internal TestCluster(string name, string server, string caFile, string? caKeyFile, string kubeConfigPath, IKubernetes admin)
     {
         Name = name;
         Server = server;
         CaFile = caFile;
+        CaKeyFile = caKeyFile;
+        KubeConfigPath = kubeConfigPath;
         Admin = admin;
     }
 
@@ -27,6 +29,12 @@ public sealed class TestCluster
 
     /// <summary>PEM of the CA that signed the API server's serving certificate.</summary>
     public string CaFile { get; }
+
+    /// <summary>The CA's private key (PEM), for the fault proxy's certificates; null when attached to clusters the test ground did not start.</summary>
+    internal string? CaKeyFile { get; }
+
+    /// <summary>The kubeconfig that holds this cluster's context (the test ground's own).</summary>
+    public string KubeConfigPath { get; }
 
     /// <summary>An admin client (a system:masters token).</summary>
     public IKubernetes Admin { get; }

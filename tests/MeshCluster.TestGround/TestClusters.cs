@@ -15,7 +15,7 @@ namespace MeshCluster.TestGround;
 public sealed class TestClusters : IAsyncDisposable
 {
     public const string AttachVariable = "MESHCLUSTER_TEST_KUBECONFIG";
-    private static readonly string[] Names = { "cluster1", "cluster2" };
+    private static readonly string[] Names = new TestClustersOptions().ClusterNames;
 
     private readonly List<ManagedProcess> _processes; // in start order; stopped in reverse
     private readonly bool _deleteWorkDir;
@@ -102,16 +102,17 @@ public sealed class TestClusters : IAsyncDisposable
 
             log($"etcd answers at {etcdUrl} after {stopwatch.ElapsedMilliseconds} ms.");
 
-            var started = await Task.WhenAll(Names.Select(name =>
+            var started = await Task.WhenAll(options.ClusterNames.Select(name =>
                 StartClusterAsync(name, workDir, etcdUrl, apiserverPath, controllerManagerPath, options, processes, log, stopwatch, ct))).ConfigureAwait(false);
 
             var kubeConfigPath = Path.Combine(workDir, "kubeconfig");
-            Pki.WritePrivate(kubeConfigPath, KubeConfigYaml(started.Select(s => (s.Name, s.Server, s.CaFile, s.Token)).ToArray(), Names[0]));
-            var clusters = started.Select(s => new TestCluster(s.Name, s.Server, s.CaFile, AdminClient(kubeConfigPath, s.Name))).ToArray();
+            Pki.WritePrivate(kubeConfigPath, KubeConfigYaml(started.Select(s => (s.Name, s.Server, s.CaFile, s.Token)).ToArray(), options.ClusterNames[0]));
+            var clusters = started.Select(s => new TestCluster(s.Name, s.Server, s.CaFile, s.CaKeyFile, kubeConfigPath, AdminClient(kubeConfigPath, s.Name))).ToArray();
             var result = new TestClusters(workDir, kubeConfigPath, clusters, processes, deleteWorkDir, attached: false)
             {
                 StartupTime = stopwatch.Elapsed,
             };
+            foreach (var s in started) result._apiServers[s.Name] = s.ApiServer;
             log($"Test clusters ready after {stopwatch.ElapsedMilliseconds} ms; kubeconfig {kubeConfigPath}.");
             return result;
         }
@@ -122,7 +123,45 @@ public sealed class TestClusters : IAsyncDisposable
         }
     }
 
-    private sealed record StartedCluster(string Name, string Server, string CaFile, string Token);
+    private sealed record StartedCluster(string Name, string Server, string CaFile, string CaKeyFile, string Token, ApiServer ApiServer);
+
+    /// <summary>A cluster's kube-apiserver as the test ground runs it: what it takes to stop it and start it again on the same port.</summary>
+    private sealed class ApiServer(string name, string executable, string[] arguments, string logFile, string server, string caPem, string token,
+        TimeSpan startTimeout, List<ManagedProcess> processes)
+    {
+        public ManagedProcess? Process { get; private set; }
+
+        public async Task StartAsync(CancellationToken ct)
+        {
+            var process = ManagedProcess.Start($"kube-apiserver ({name})", executable, arguments, logFile);
+            lock (processes) processes.Add(process);
+            Process = process;
+            using var http = CaVerifiedClient(caPem, token);
+            await WaitHealthyAsync(process, http, server + "/readyz", body => body.Trim() == "ok", startTimeout, ct).ConfigureAwait(false);
+        }
+
+        public async Task StopAsync()
+        {
+            if (Process is not { } process) return;
+            Process = null;
+            lock (processes) processes.Remove(process);
+            await process.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private readonly Dictionary<string, ApiServer> _apiServers = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Stops a cluster's kube-apiserver (etcd and the data stay): its port then refuses connections, as during a
+    /// managed control plane's upgrade. Only for test grounds of their own (a test's other clusters stay up).
+    /// </summary>
+    public Task StopApiServerAsync(TestCluster cluster) => ApiServerOf(cluster).StopAsync();
+
+    /// <summary>Starts a stopped kube-apiserver again, on the same port and data, and waits until it is ready.</summary>
+    public Task StartApiServerAsync(TestCluster cluster, CancellationToken ct = default) => ApiServerOf(cluster).StartAsync(ct);
+
+    private ApiServer ApiServerOf(TestCluster cluster) =>
+        _apiServers.TryGetValue(cluster.Name, out var api) ? api : throw new InvalidOperationException($"{cluster.Name} was not started by this test ground (attached?).");
 
     private static async Task<StartedCluster> StartClusterAsync(string name, string workDir, string etcdUrl, string apiserverPath,
         string controllerManagerPath, TestClustersOptions options, List<ManagedProcess> processes, Action<string> log, Stopwatch stopwatch,
@@ -136,7 +175,7 @@ public sealed class TestClusters : IAsyncDisposable
         var port = LoopbackPorts.Free();
         var server = $"https://127.0.0.1:{port}";
 
-        var apiserver = ManagedProcess.Start($"kube-apiserver ({name})", apiserverPath, new[]
+        var apiserver = new ApiServer(name, apiserverPath, new[]
         {
             $"--etcd-servers={etcdUrl}", $"--etcd-prefix=/{name}",
             "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", $"--secure-port={port}", "--insecure-port=0",
@@ -149,16 +188,11 @@ public sealed class TestClusters : IAsyncDisposable
             "--endpoint-reconciler-type=none", "--profiling=false", "--v=1",
             // Less start-up work on a shared 2-core machine; the tests need no request fairness.
             "--enable-priority-and-fairness=false",
-        }, Path.Combine(workDir, $"kube-apiserver-{name}.log"));
-        lock (processes) processes.Add(apiserver);
+        }, Path.Combine(workDir, $"kube-apiserver-{name}.log"), server, await File.ReadAllTextAsync(pki.CaFile, ct).ConfigureAwait(false), token,
+            options.StartTimeout, processes);
+        await apiserver.StartAsync(ct).ConfigureAwait(false);
 
-        var caPem = await File.ReadAllTextAsync(pki.CaFile, ct).ConfigureAwait(false);
-        using (var http = CaVerifiedClient(caPem, token))
-        {
-            await WaitHealthyAsync(apiserver, http, server + "/readyz", body => body.Trim() == "ok", options.StartTimeout, ct).ConfigureAwait(false);
-        }
-
-        log($"kube-apiserver {name} ready at {server} after {stopwatch.ElapsedMilliseconds} ms ({apiserver.ServerCpuTime()?.TotalSeconds:0.0} CPU-seconds used).");
+        log($"kube-apiserver {name} ready at {server} after {stopwatch.ElapsedMilliseconds} ms ({apiserver.Process!.ServerCpuTime()?.TotalSeconds:0.0} CPU-seconds used).");
 
         var cmKubeConfig = Path.Combine(dir, "controller-manager.kubeconfig");
         Pki.WritePrivate(cmKubeConfig, KubeConfigYaml(new[] { (name, server, pki.CaFile, token) }, name));
@@ -172,7 +206,7 @@ public sealed class TestClusters : IAsyncDisposable
         }, Path.Combine(workDir, $"kube-controller-manager-{name}.log"));
         lock (processes) processes.Add(controllerManager);
 
-        return new StartedCluster(name, server, pki.CaFile, token);
+        return new StartedCluster(name, server, pki.CaFile, pki.CaKeyFile, token, apiserver);
     }
 
     private static HttpClient CaVerifiedClient(string caPem, string token)
@@ -279,10 +313,24 @@ public sealed class TestClusters : IAsyncDisposable
                 caFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(kubeConfigPath))!, caFile);
             }
 
-            clusters.Add(new TestCluster(name, cluster.Server, caFile ?? string.Empty, AdminClient(kubeConfigPath, name)));
+            clusters.Add(new TestCluster(name, cluster.Server, caFile ?? string.Empty, FindCaKey(kubeConfigPath, name, caFile), Path.GetFullPath(kubeConfigPath),
+                AdminClient(kubeConfigPath, name)));
         }
 
         return new TestClusters(workDir, Path.GetFullPath(kubeConfigPath), clusters, new List<ManagedProcess>(), deleteWorkDir, attached: true);
+    }
+
+    /// <summary>
+    /// The CA key of an attached cluster when the kubeconfig is a test ground's own (its pki folder lies
+    /// beside it and holds the same CA); null otherwise.
+    /// </summary>
+    private static string? FindCaKey(string kubeConfigPath, string name, string? caFile)
+    {
+        var pki = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(kubeConfigPath))!, name, "pki");
+        var key = Path.Combine(pki, "ca.key");
+        var cert = Path.Combine(pki, "ca.crt");
+        if (string.IsNullOrEmpty(caFile) || !File.Exists(key) || !File.Exists(cert)) return null;
+        return File.ReadAllText(cert).Trim() == File.ReadAllText(caFile).Trim() ? key : null;
     }
 
     private const string WorkDirPrefix = "meshcluster-testground-";

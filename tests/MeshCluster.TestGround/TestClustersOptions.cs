@@ -14,6 +14,9 @@ public sealed class TestClustersOptions
     /// <summary>etcd; default: $ETCD if set, else etcd in BinDir, else /usr/bin/etcd.</summary>
     public string? EtcdPath;
 
+    /// <summary>The clusters to start (each a kube-apiserver and a kube-controller-manager on the one etcd); the first is current-context.</summary>
+    public string[] ClusterNames = { "cluster1", "cluster2" };
+
     /// <summary>How long a server may take to answer its health check.</summary>
     public TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 

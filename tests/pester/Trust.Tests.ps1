@@ -1,8 +1,9 @@
 # Pester 5 tests of the trust step's cmdlets in a real pwsh: what only a full PowerShell shows (ConvertTo-Json, Export-Clixml,
-# Format-* views) must never show a private key. Publish-IstioClusterCertificate and Test-IstioMeshTrust need clusters: set
-# $env:MESHCLUSTER_TEST_KUBECONFIG to a kubeconfig with contexts cluster1 and cluster2 (the sandbox writes one: see README).
+# Format-* views) must never show a private key. Publish-IstioClusterCertificate and Test-IstioMeshTrust run against the sandbox,
+# each test in a namespace of its own.
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '..' '..' 'out' 'MeshCluster' 'MeshCluster.psd1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1')
+    Import-Module (Get-MeshModuleManifest)
 
     # The base64 lines of a PEM key file: none of them may appear anywhere.
     function Get-KeyLine([string] $Path) {
@@ -50,7 +51,8 @@ Describe 'New-IstioCertificateAuthority' {
         $root | Should -BeOfType ([MeshCluster.IstioCertificateAuthority])
         $root.Subject | Should -Be 'O=Istio, CN=Root CA'
         $root.Thumbprint | Should -Match '^[0-9A-F]{64}$'
-        $root.Certificate.HasPrivateKey | Should -BeFalse
+        $root.GetCertificate().HasPrivateKey | Should -BeFalse
+        $root.CertificatePem | Should -Be (Get-Content -LiteralPath (Join-Path $certs 'root-cert.pem') -Raw)
     }
 
     It 'shows no private key in ConvertTo-Json, Export-Clixml, any view or ToString' {
@@ -118,10 +120,11 @@ Describe 'New-IstioClusterCertificate' {
     }
 }
 
-Describe 'Publish-IstioClusterCertificate against clusters' -Skip:(-not $env:MESHCLUSTER_TEST_KUBECONFIG) {
+Describe 'Publish-IstioClusterCertificate against the sandbox' {
     BeforeAll {
-        $PSDefaultParameterValues['*-Istio*:KubeConfig'] = $env:MESHCLUSTER_TEST_KUBECONFIG
-        $ns = 'pester-trust-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $sandbox = Start-MeshSandbox
+        $PSDefaultParameterValues['*-Istio*:KubeConfig'] = $sandbox.KubeConfig
+        $ns = New-MeshName 'pester-trust'
         $clusterCerts = New-IstioCertificateAuthority -KeyAlgorithm Ecdsa | New-IstioClusterCertificate -ClusterName cluster1, cluster2
     }
 
@@ -135,10 +138,11 @@ Describe 'Publish-IstioClusterCertificate against clusters' -Skip:(-not $env:MES
     }
 }
 
-Describe 'Test-IstioMeshTrust against clusters' -Skip:(-not $env:MESHCLUSTER_TEST_KUBECONFIG) {
+Describe 'Test-IstioMeshTrust against the sandbox' {
     BeforeAll {
-        $PSDefaultParameterValues['*-Istio*:KubeConfig'] = $env:MESHCLUSTER_TEST_KUBECONFIG
-        $ns = 'pester-mesh-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $sandbox = Start-MeshSandbox
+        $PSDefaultParameterValues['*-Istio*:KubeConfig'] = $sandbox.KubeConfig
+        $ns = New-MeshName 'pester-mesh'
         $clusterCerts = New-IstioCertificateAuthority -KeyAlgorithm Ecdsa | New-IstioClusterCertificate -ClusterName cluster1, cluster2
         $clusterCerts | ForEach-Object { $_ | Publish-IstioClusterCertificate -Context $_.ClusterName -Namespace $ns } | Out-Null
     }
@@ -148,3 +152,5 @@ Describe 'Test-IstioMeshTrust against clusters' -Skip:(-not $env:MESHCLUSTER_TES
         (Test-IstioMeshTrust -Context cluster1, cluster2 -Namespace $ns | Format-Table | Out-String) | Should -Match 'Cacerts'
     }
 }
+
+AfterAll { Stop-MeshSandbox }

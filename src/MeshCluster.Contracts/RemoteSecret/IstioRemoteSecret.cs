@@ -24,7 +24,8 @@ public sealed class IstioRemoteSecret
 {
     /// <summary>Made by Publish-IstioRemoteSecret.</summary>
     public IstioRemoteSecret(RemoteSecretAction action, string secretName, string @namespace, string clusterName, string server,
-        string remoteContext, string? primaryContext, string serviceAccount, string tokenSecretName, string? resourceVersion, string? path)
+        string remoteContext, string? primaryContext, string serviceAccount, string? tokenSecretName, string? resourceVersion, string? path,
+        DateTimeOffset? tokenExpires = null, string? previousTokenSecretName = null, bool revoked = false)
     {
         Action = action;
         SecretName = secretName;
@@ -37,6 +38,9 @@ public sealed class IstioRemoteSecret
         TokenSecretName = tokenSecretName;
         ResourceVersion = resourceVersion;
         Path = path;
+        TokenExpires = tokenExpires;
+        PreviousTokenSecretName = previousTokenSecretName;
+        Revoked = revoked;
     }
 
     /// <summary>istio-remote-secret-&lt;ClusterName&gt;.</summary>
@@ -60,8 +64,17 @@ public sealed class IstioRemoteSecret
     /// <summary>The remote service account whose token istiod uses.</summary>
     public string ServiceAccount { get; }
 
-    /// <summary>The remote Secret the token and CA came from.</summary>
-    public string TokenSecretName { get; }
+    /// <summary>The remote Secret the token and CA came from; null for a time-bound token (-TokenLifetime), which has none.</summary>
+    public string? TokenSecretName { get; }
+
+    /// <summary>When the token stops working: set for a time-bound token (-TokenLifetime); null for a token secret's token, which never expires.</summary>
+    public DateTimeOffset? TokenExpires { get; }
+
+    /// <summary>-RotateToken: the token secret the replaced remote secret used (found by its token), null when none could be tied to it.</summary>
+    public string? PreviousTokenSecretName { get; }
+
+    /// <summary>-RotateToken: true once <see cref="PreviousTokenSecretName"/> was deleted, so the old token no longer works.</summary>
+    public bool Revoked { get; }
 
     /// <summary>What was done: Created, Updated, Unchanged or WrittenToFile.</summary>
     public RemoteSecretAction Action { get; }

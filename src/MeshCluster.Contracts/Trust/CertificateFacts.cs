@@ -27,6 +27,9 @@ internal static class CertificateFacts
         return ec?.KeySize ?? 0;
     }
 
+    /// <summary>The certificate as PEM, as root-cert.pem holds it (OpenSSL's form: 64-character lines, a final newline).</summary>
+    public static string Pem(X509Certificate2 certificate) => new string(PemEncoding.Write("CERTIFICATE", certificate.RawData)) + "\n";
+
     /// <summary>The certificate alone: a copy that can never carry a private key, whatever the caller held.</summary>
     public static X509Certificate2 PublicOnly(X509Certificate2 certificate) => new(certificate.RawData);
 

@@ -13,6 +13,7 @@ public sealed class IstioCertificateAuthority
     internal IstioCertificateAuthority(X509Certificate2 certificate, AsymmetricAlgorithm privateKey, string? path)
     {
         Certificate = CertificateFacts.PublicOnly(certificate);
+        CertificatePem = CertificateFacts.Pem(Certificate);
         PrivateKey = privateKey;
         Path = path;
         Subject = CertificateFacts.Name(Certificate.SubjectName);
@@ -44,8 +45,17 @@ public sealed class IstioCertificateAuthority
     /// <summary>The folder holding root-cert.pem and root-key.pem; null when the root was not written.</summary>
     public string? Path { get; }
 
-    /// <summary>The certificate, without its private key.</summary>
-    public X509Certificate2 Certificate { get; }
+    /// <summary>
+    /// The certificate itself, as PEM (what root-cert.pem holds). Text, so that it survives ConvertTo-Json, Export-Clixml and remoting,
+    /// where an X509Certificate2 would arrive as a bag of properties; <see cref="GetCertificate"/> gives the .NET object.
+    /// </summary>
+    public string CertificatePem { get; }
+
+    /// <summary>The certificate as an X509Certificate2, without its private key (a new copy each call).</summary>
+    public X509Certificate2 GetCertificate() => CertificateFacts.PublicOnly(Certificate);
+
+    /// <summary>The certificate, for the engine.</summary>
+    internal X509Certificate2 Certificate { get; }
 
     /// <summary>The root's private key: for the engine only (InternalsVisibleTo), never a public member.</summary>
     internal AsymmetricAlgorithm PrivateKey { get; }

@@ -16,6 +16,8 @@ public sealed class IstioClusterCertificate
         ClusterName = clusterName;
         Certificate = CertificateFacts.PublicOnly(certificate);
         RootCertificate = CertificateFacts.PublicOnly(rootCertificate);
+        CertificatePem = CertificateFacts.Pem(Certificate);
+        RootCertificatePem = CertificateFacts.Pem(RootCertificate);
         PrivateKey = privateKey;
         Path = path;
         Subject = CertificateFacts.Name(Certificate.SubjectName);
@@ -58,11 +60,23 @@ public sealed class IstioClusterCertificate
     /// <summary>The folder &lt;Path&gt;/&lt;cluster&gt; holding ca-cert.pem, ca-key.pem, root-cert.pem and cert-chain.pem; null when not written.</summary>
     public string? Path { get; }
 
-    /// <summary>The intermediate certificate, without its private key.</summary>
-    public X509Certificate2 Certificate { get; }
+    /// <summary>The intermediate certificate itself, as PEM (what ca-cert.pem holds): text, so that it survives serialization.</summary>
+    public string CertificatePem { get; }
 
-    /// <summary>The root certificate (root-cert.pem).</summary>
-    public X509Certificate2 RootCertificate { get; }
+    /// <summary>The root certificate as PEM (what root-cert.pem holds).</summary>
+    public string RootCertificatePem { get; }
+
+    /// <summary>The intermediate certificate as an X509Certificate2, without its private key (a new copy each call).</summary>
+    public X509Certificate2 GetCertificate() => CertificateFacts.PublicOnly(Certificate);
+
+    /// <summary>The root certificate as an X509Certificate2 (a new copy each call).</summary>
+    public X509Certificate2 GetRootCertificate() => CertificateFacts.PublicOnly(RootCertificate);
+
+    /// <summary>The intermediate certificate, for the engine.</summary>
+    internal X509Certificate2 Certificate { get; }
+
+    /// <summary>The root certificate, for the engine.</summary>
+    internal X509Certificate2 RootCertificate { get; }
 
     /// <summary>The intermediate's private key: for the engine only (InternalsVisibleTo), never a public member.</summary>
     internal AsymmetricAlgorithm PrivateKey { get; }

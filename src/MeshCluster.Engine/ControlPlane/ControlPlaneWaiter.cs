@@ -23,8 +23,10 @@ public static class ControlPlaneWaiter
         TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
     {
         var where = $"namespace '{@namespace}' of context '{connection.ContextName}'";
-        var exists = await NamespaceExistsAsync(connection, @namespace, ct).ConfigureAwait(false);
-        if (!exists)
+        var ends = DateTime.UtcNow + timeout;
+        // A first look, bounded by the wait's own time: an API server that does not answer now is waited out below.
+        var exists = await NamespaceExistsAsync(connection, @namespace, Left(ends, timeout), ct).ConfigureAwait(false);
+        if (exists == false)
         {
             // Not an error yet: an operator-driven install creates the namespace after it returns.
             reporter.Warning($"The namespace '{@namespace}' does not exist in context '{connection.ContextName}' (yet). " +
@@ -35,20 +37,22 @@ public static class ControlPlaneWaiter
         var state = new SharedState(connection.ContextName, @namespace, reporter);
         reporter.Progress(Activity, $"{connection.ContextName}/{@namespace}: listing pods and deployments");
 
+        var outcomes = new WaitOutcome<ControlPlaneSnapshot>[2];
+        var left = Left(ends, timeout);
         var loops = new Func<CancellationToken, Task<bool>>[]
         {
-            async token => (await ListWatch.UntilAsync<V1Pod, V1PodList, ControlPlaneSnapshot>(
+            async token => (outcomes[0] = await ListWatch.UntilAsync<V1Pod, V1PodList, ControlPlaneSnapshot>(
                 connection, $"watching pods in {where}",
                 (client, t) => client.CoreV1.ListNamespacedPodAsync(@namespace, cancellationToken: t),
                 (client, rv, seconds, onError, t) => client.CoreV1.WatchListNamespacedPodAsync(@namespace,
                     resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: t),
-                pods => state.Update(pods: pods), timeout, reporter, token).ConfigureAwait(false)).Done,
-            async token => (await ListWatch.UntilAsync<V1Deployment, V1DeploymentList, ControlPlaneSnapshot>(
+                pods => state.Update(pods: pods), left, reporter, token).ConfigureAwait(false)).Done,
+            async token => (outcomes[1] = await ListWatch.UntilAsync<V1Deployment, V1DeploymentList, ControlPlaneSnapshot>(
                 connection, $"watching deployments in {where}",
                 (client, t) => client.AppsV1.ListNamespacedDeploymentAsync(@namespace, cancellationToken: t),
                 (client, rv, seconds, onError, t) => client.AppsV1.WatchListNamespacedDeploymentAsync(@namespace,
                     resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: t),
-                deployments => state.Update(deployments: deployments), timeout, reporter, token).ConfigureAwait(false)).Done,
+                deployments => state.Update(deployments: deployments), left, reporter, token).ConfigureAwait(false)).Done,
         };
 
         await ListWatchGroup.UntilAnyAsync(loops, ct).ConfigureAwait(false);
@@ -56,16 +60,32 @@ public static class ControlPlaneWaiter
         if (state.ReadySince is { } since) reporter.Debug($"Both watches stopped {(DateTime.UtcNow - since).TotalMilliseconds:0} ms after the control plane was seen ready.");
         reporter.ProgressCompleted(Activity);
 
+        if (!ready && !outcomes.Any(o => o.Listed))
+        {
+            throw ListWatch.NeverReached(connection, $"waiting for the control plane in {where}", timeout,
+                outcomes.Select(o => o.LastFailure).LastOrDefault(f => f is not null));
+        }
+
         if (!ready && snapshot.Pods.Count == 0)
         {
-            exists = await NamespaceExistsAsync(connection, @namespace, ct).ConfigureAwait(false);
+            // Was it the namespace? A last look, with a second of grace at most: the wait never runs long past its deadline.
+            exists = await NamespaceExistsAsync(connection, @namespace, NamespaceGrace, ct).ConfigureAwait(false) ?? exists;
         }
 
         var status = new IstioControlPlaneStatus(connection.ContextName, clusterName, @namespace, ready,
             ControlPlaneEvaluator.Rows(snapshot.Pods, DateTime.UtcNow), snapshot.DeploymentsAvailable, snapshot.DeploymentsTotal);
-        if (!ready) throw NotReadyError(status, snapshot, exists || snapshot.Pods.Count > 0, timeout);
+        if (!ready) throw NotReadyError(status, snapshot, exists != false || snapshot.Pods.Count > 0, timeout);
         reporter.Verbose($"The control plane in {where} is ready: {snapshot.Summary}.");
         return status;
+    }
+
+    /// <summary>The most the namespace checks may take beyond the wait's own time.</summary>
+    private static readonly TimeSpan NamespaceGrace = TimeSpan.FromSeconds(1);
+
+    private static TimeSpan Left(DateTime ends, TimeSpan timeout)
+    {
+        var left = ends - DateTime.UtcNow;
+        return left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
     }
 
     /// <summary>The error for a wait that timed out; the status is the user's TargetObject.</summary>
@@ -88,9 +108,25 @@ public static class ControlPlaneWaiter
             recommendedAction: "Look at the pods named above (kubectl describe pod, kubectl logs), or wait longer with -Timeout.");
     }
 
-    private static async Task<bool> NamespaceExistsAsync(KubeConnection connection, string ns, CancellationToken ct) =>
-        await KubeApi.TryGetAsync(connection, $"reading namespace '{ns}'",
-            c => c.Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: c.Token), ct).ConfigureAwait(false) is not null;
+    /// <summary>Whether the namespace exists; null when the API server did not tell within <paramref name="budget"/>.</summary>
+    private static async Task<bool?> NamespaceExistsAsync(KubeConnection connection, string ns, TimeSpan budget, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(budget);
+        try
+        {
+            return await KubeApi.TryGetAsync(connection, $"reading namespace '{ns}'",
+                c => c.Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: c.Token), limit.Token).ConfigureAwait(false) is not null;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (MeshClusterException ex) when (KubeApi.IsPassing(ex))
+        {
+            return null;
+        }
+    }
 
     /// <summary>The latest pods and deployments from both loops, judged under one lock.</summary>
     private sealed class SharedState(string context, string ns, IOperationReporter reporter)

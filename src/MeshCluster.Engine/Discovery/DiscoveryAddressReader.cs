@@ -18,34 +18,30 @@ public static class DiscoveryAddressReader
     public static async Task<IstioDiscoveryAddress> GetAsync(KubeConnection connection, string @namespace, string serviceName,
         bool wait, TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
     {
-        var what = $"reading Service {@namespace}/{serviceName}";
         reporter.Verbose($"Reading Service {@namespace}/{serviceName} in context '{connection.ContextName}'.");
-        var service = await KubeApi.TryGetAsync(connection, what,
-            c => c.Client.CoreV1.ReadNamespacedServiceAsync(serviceName, @namespace, cancellationToken: c.Token), ct).ConfigureAwait(false)
-            ?? throw NotFound(connection, @namespace, serviceName);
-
-        var addresses = Addresses(service);
-        if (addresses.Count == 0)
+        V1Service service;
+        if (wait)
         {
-            var type = service.Spec?.Type ?? "ClusterIP";
-            if (!wait)
+            // The wait reads the Service too: an API server that is down at first is waited out as well.
+            service = await WaitAsync(connection, @namespace, serviceName, timeout, reporter, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            service = await KubeApi.TryGetAsync(connection, $"reading Service {@namespace}/{serviceName}",
+                c => c.Client.CoreV1.ReadNamespacedServiceAsync(serviceName, @namespace, cancellationToken: c.Token), ct).ConfigureAwait(false)
+                ?? throw NotFound(connection, @namespace, serviceName);
+            if (Addresses(service).Count == 0)
             {
+                var type = service.Spec?.Type ?? "ClusterIP";
                 throw new MeshClusterException(ErrorIds.DiscoveryAddressPending, ErrorCategory.ResourceUnavailable,
                     $"Service {@namespace}/{serviceName} in context '{connection.ContextName}' has no load-balancer address yet" +
                     (type == "LoadBalancer" ? "." : $" (its type is {type}; only a LoadBalancer Service gets one).") +
                     " Use -Wait to wait for one.",
                     target: $"{@namespace}/{serviceName}");
             }
-
-            if (type != "LoadBalancer")
-            {
-                reporter.Warning($"Service {@namespace}/{serviceName} is of type {type}: only a LoadBalancer Service gets an address from a load balancer.");
-            }
-
-            service = await WaitAsync(connection, @namespace, serviceName, timeout, reporter, ct).ConfigureAwait(false);
-            addresses = Addresses(service);
         }
 
+        var addresses = Addresses(service);
         var first = addresses[0];
         var isHostname = !IPAddress.TryParse(first, out _);
         if (isHostname)
@@ -70,32 +66,42 @@ public static class DiscoveryAddressReader
         IOperationReporter reporter, CancellationToken ct)
     {
         var started = DateTime.UtcNow;
-        reporter.Verbose($"Waiting up to {timeout.TotalSeconds:0} s for Service {ns}/{name} to get a load-balancer address.");
-        reporter.Progress(Activity, $"Waiting for {ns}/{name} in '{connection.ContextName}' to get a load-balancer address");
-        var (done, state) = await ListWatch.UntilObjectAsync<V1Service, V1ServiceList>(
-            connection, $"watching Service {ns}/{name}", name,
+        var waiting = false;
+        var what = $"watching Service {ns}/{name}";
+        var outcome = await ListWatch.UntilObjectAsync<V1Service, V1ServiceList>(
+            connection, what, name,
             (client, field, token) => client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: field, cancellationToken: token),
             (client, field, rv, seconds, onError, token) => client.CoreV1.WatchListNamespacedServiceAsync(ns, fieldSelector: field,
                 resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: token),
             svc =>
             {
                 if (svc is null) throw NotFound(connection, ns, name);
+                if (Addresses(svc).Count > 0) return true;
+                if (!waiting)
+                {
+                    waiting = true;
+                    var type = svc.Spec?.Type ?? "ClusterIP";
+                    if (type != "LoadBalancer")
+                    {
+                        reporter.Warning($"Service {ns}/{name} is of type {type}: only a LoadBalancer Service gets an address from a load balancer.");
+                    }
+
+                    reporter.Verbose($"Waiting up to {timeout.TotalSeconds:0} s for Service {ns}/{name} to get a load-balancer address.");
+                }
+
                 var elapsed = DateTime.UtcNow - started;
                 reporter.Progress(Activity, $"Waiting for {ns}/{name} in '{connection.ContextName}' to get a load-balancer address ({elapsed.TotalSeconds:0} s)",
                     (int)Math.Min(99, 100 * elapsed.TotalSeconds / Math.Max(1, timeout.TotalSeconds)));
-                return Addresses(svc).Count > 0;
+                return false;
             },
             timeout, reporter, ct).ConfigureAwait(false);
-        reporter.ProgressCompleted(Activity);
+        if (waiting) reporter.ProgressCompleted(Activity);
 
-        if (!done || state is null)
-        {
-            throw new MeshClusterException(ErrorIds.DiscoveryAddressTimeout, ErrorCategory.OperationTimeout,
-                $"Service {ns}/{name} in context '{connection.ContextName}' got no load-balancer address within {timeout.TotalSeconds:0} s.",
-                target: $"{ns}/{name}");
-        }
-
-        return state;
+        if (outcome is { Done: true, State: { } service }) return service;
+        if (!outcome.Listed) throw ListWatch.NeverReached(connection, what, timeout, outcome.LastFailure);
+        throw new MeshClusterException(ErrorIds.DiscoveryAddressTimeout, ErrorCategory.OperationTimeout,
+            $"Service {ns}/{name} in context '{connection.ContextName}' got no load-balancer address within {timeout.TotalSeconds:0} s.",
+            target: $"{ns}/{name}");
     }
 
     private static MeshClusterException NotFound(KubeConnection connection, string ns, string name) =>

@@ -6,6 +6,9 @@ public static partial class ErrorIds
     public const string InstallSpecValueEmpty = nameof(InstallSpecValueEmpty);
     public const string RemotePilotAddressInvalid = nameof(RemotePilotAddressInvalid);
     public const string InstallSpecValueConflict = nameof(InstallSpecValueConflict);
+
+    /// <summary>-Values holds a table that contains itself, or is nested deeper than the limit.</summary>
+    public const string InstallSpecValuesInvalid = nameof(InstallSpecValuesInvalid);
     public const string InstallSpecFileExists = nameof(InstallSpecFileExists);
     public const string InstallSpecFileWriteFailed = nameof(InstallSpecFileWriteFailed);
     public const string InstallSpecFileNotFound = nameof(InstallSpecFileNotFound);

@@ -15,6 +15,15 @@ public static partial class ErrorIds
     public const string KubeApiForbidden = nameof(KubeApiForbidden);
     public const string KubeApiUnauthorized = nameof(KubeApiUnauthorized);
 
+    /// <summary>An answer no API server sends (not JSON, a garbled watch event): a proxy in the way, or a corrupted stream.</summary>
+    public const string KubeApiInvalidResponse = nameof(KubeApiInvalidResponse);
+
+    /// <summary>The last line of defence: a failure the module did not foresee, with the exception inside. A bug: please report it.</summary>
+    public const string UnexpectedError = nameof(UnexpectedError);
+
+    /// <summary>A namespace or object name that Kubernetes would refuse (checked before the first request).</summary>
+    public const string ResourceNameInvalid = nameof(ResourceNameInvalid);
+
     /// <summary>A cluster name that is no DNS-1123 label (shared by the install spec and the remote secret).</summary>
     public const string ClusterNameInvalid = nameof(ClusterNameInvalid);
 

@@ -24,17 +24,30 @@ public static class KubeApi
         {
             throw Translate(connection, what, ex.Response?.StatusCode ?? 0, ex.Response?.Content);
         }
-        catch (HttpRequestException ex) when (!ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !ct.IsCancellationRequested)
         {
+            // IOException: a body cut off mid-way, an HTTP/2 stream reset (after the reads' retries).
             throw Unreachable(connection, what, ex);
         }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is TimeoutException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             throw new MeshClusterException(ErrorIds.KubeApiUnreachable, ErrorCategory.OperationTimeout,
                 $"The API server {connection.Server} of context '{connection.ContextName}' did not answer in time while {what}.",
                 target: connection.ContextName);
         }
+        catch (JsonException)
+        {
+            // No API server sends this: a proxy's error page, a truncated or corrupted answer.
+            throw new MeshClusterException(ErrorIds.KubeApiInvalidResponse, ErrorCategory.InvalidResult,
+                $"The API server {connection.Server} of context '{connection.ContextName}' answered with something that is not a Kubernetes object while {what}.",
+                target: connection.ContextName,
+                recommendedAction: "Check that the kubeconfig's server is the API server itself, not a proxy or load balancer that answers in its place.");
+        }
     }
+
+    /// <summary>True for a failure that may pass: no answer, a dropped connection, 429, or a 5xx.</summary>
+    public static bool IsPassing(MeshClusterException ex) =>
+        ex.ErrorId == ErrorIds.KubeApiUnreachable || ex.StatusCode is { } status && TransientRetryHandler.IsTransient(status);
 
     /// <summary>Like <see cref="CallAsync{T}"/>, but a 404 gives null.</summary>
     public static Task<T?> TryGetAsync<T>(KubeConnection connection, string what, Func<IKubernetesCall, Task<T>> call, CancellationToken ct)
@@ -62,12 +75,15 @@ public static class KubeApi
     {
         var reason = Innermost(ex) switch
         {
-            AuthenticationException a => $"TLS verification failed ({a.Message.TrimEnd('.')}); check the cluster's certificate-authority in the kubeconfig",
+            AuthenticationException when connection.Tls?.LastFailure is { } tls && tls.Contains(" is valid for ", StringComparison.Ordinal) =>
+                $"TLS verification failed ({tls}); check the server's address, or tls-server-name in the kubeconfig",
+            AuthenticationException a => $"TLS verification failed ({connection.Tls?.LastFailure ?? a.Message.TrimEnd('.')}); check the cluster's certificate-authority in the kubeconfig",
             var inner => inner.Message.TrimEnd('.'),
         };
         return new MeshClusterException(ErrorIds.KubeApiUnreachable, ErrorCategory.ConnectionError,
             $"Cannot reach the API server {connection.Server} of context '{connection.ContextName}' while {what}: {reason}.",
-            target: connection.ContextName);
+            // .NET's own exception (no request headers in it): kept so a caller can tell TLS failures from others.
+            target: connection.ContextName, inner: ex);
     }
 
     internal static MeshClusterException Translate(KubeConnection connection, string what, HttpStatusCode status, string? body)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Management.Automation;
 using System.Text;
 using k8s;
 using k8s.Exceptions;
@@ -8,31 +9,44 @@ using MeshCluster.Engine.KubeConfig;
 namespace MeshCluster.Engine.Http;
 
 /// <summary>
-/// Builds the clients the module talks through, each with the same handlers: bearer tokens registered
-/// for redaction, and passing failures of reads retried. One client per (files and their write times,
-/// context) is kept for the process, so a pipeline of cmdlets reuses connections and a changed
-/// kubeconfig file makes a new one.
+/// Builds the clients the module talks through, each the same way: the server's certificate verified
+/// with its name (<see cref="TlsVerifier"/>), bearer tokens registered for redaction, passing failures
+/// of reads retried, exec credential plugins run by <see cref="ExecCredentialProvider"/>. One client per
+/// (files and their write times, context) is kept for the process, so a pipeline of cmdlets reuses
+/// connections and a changed kubeconfig file makes a new one.
 /// </summary>
 public static class KubeClientFactory
 {
+    /// <summary>The longest one request may take, retries included (watches excepted: the server ends them).</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+
     private static readonly ConcurrentDictionary<string, KubeConnection> Cache = new(StringComparer.Ordinal);
 
-    /// <summary>The client for a resolved context; runs its credential plugin the first time.</summary>
-    public static KubeConnection Connect(KubeContext context, IOperationReporter reporter)
+    /// <summary>
+    /// The client for a resolved context. A context with a credential plugin runs it now (cancellable),
+    /// so a plugin that fails does so here, before anything is changed anywhere.
+    /// </summary>
+    public static async Task<KubeConnection> ConnectAsync(KubeContext context, IOperationReporter reporter, CancellationToken ct)
     {
         var key = string.Join("\n", context.Files.Select(f => f + "@" + File.GetLastWriteTimeUtc(f).Ticks)) + "\n#" + context.Name;
         if (Cache.TryGetValue(key, out var cached))
         {
             reporter.Debug($"Reusing the client for context '{context.Name}'.");
-            WarnIfInsecure(cached, reporter);
-            return cached;
+        }
+        else
+        {
+            var configuration = BuildConfiguration(context);
+            reporter.Verbose($"Using context '{context.Name}' (cluster '{context.ClusterName}', {configuration.Host}) from {string.Join(", ", context.Files)}.");
+            cached = Cache.GetOrAdd(key, _ => NewConnection(configuration, context.Name, context.ContextFile));
         }
 
-        var configuration = BuildConfiguration(context);
-        reporter.Verbose($"Using context '{context.Name}' (cluster '{context.ClusterName}', {configuration.Host}) from {string.Join(", ", context.Files)}.");
-        var connection = new KubeConnection(NewClient(configuration), context.Name, context.Server, configuration.SkipTlsVerify);
-        WarnIfInsecure(connection, reporter);
-        return Cache.GetOrAdd(key, connection);
+        if (cached.SkipTlsVerify)
+        {
+            reporter.Warning($"The kubeconfig sets insecure-skip-tls-verify for context '{cached.ContextName}': the identity of {cached.Server} is not verified.");
+        }
+
+        if (cached.Credentials is { } plugin) await plugin.GetAuthenticationHeaderAsync(ct).ConfigureAwait(false);
+        return cached;
     }
 
     /// <summary>
@@ -41,55 +55,80 @@ public static class KubeClientFactory
     /// </summary>
     public static KubeConnection? FromKubeConfigText(string kubeConfig, string name, out string? reason)
     {
-        KubernetesClientConfiguration configuration;
         try
         {
             using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kubeConfig));
-            configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(stream);
+            var configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(stream);
+            reason = null;
+            return NewConnection(configuration, name, "the remote secret's kubeconfig");
+        }
+        catch (MeshClusterException ex)
+        {
+            reason = ex.Message;
+            return null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             reason = $"the kubeconfig cannot be loaded ({ex.GetType().Name})";
             return null;
         }
-
-        reason = null;
-        return new KubeConnection(NewClient(configuration), name, configuration.Host, configuration.SkipTlsVerify);
     }
 
-    /// <summary>KubernetesClient's configuration for the context, credentials included (an exec plugin runs here).</summary>
+    /// <summary>KubernetesClient's configuration for the context, credentials included (an exec plugin is set up, not run).</summary>
     internal static KubernetesClientConfiguration BuildConfiguration(KubeContext context)
     {
+        var exec = context.Exec;
         KubernetesClientConfiguration configuration;
         try
         {
-            configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(context.Merged.Config, context.Name);
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(ClientKubeConfig.For(context), context.Name);
         }
-        catch (KubeConfigException ex) when (context.Exec is { } exec)
-        {
-            // KubernetesClient runs the plugin (kubelogin, aws eks get-token...) while building the configuration.
-            throw new MeshClusterException(ErrorIds.KubeCredentialPluginFailed, System.Management.Automation.ErrorCategory.AuthenticationError,
-                $"The credential plugin '{exec.Command}' of context '{context.Name}' failed: {ex.Message.TrimEnd('.')}." +
-                (string.IsNullOrEmpty(exec.InstallHint) ? string.Empty : " " + exec.InstallHint.Trim()),
-                target: context.Name, terminating: true);
-        }
-        catch (Exception ex) when (ex is KubeConfigException or FormatException or IOException or System.Security.Cryptography.CryptographicException)
+        catch (Exception ex) when (ex is KubeConfigException or FormatException or IOException or UnauthorizedAccessException
+                                       or System.Security.Cryptography.CryptographicException)
         {
             throw KubeConfigMerger.Invalid(context.ContextFile, $"context '{context.Name}' cannot be used ({ex.Message.TrimEnd('.')})");
         }
 
-        SecretRedactor.Register(configuration.AccessToken); // an exec plugin's first token
+        if (exec is not null)
+        {
+            // KubernetesClient would run the plugin itself, synchronously and beyond Ctrl+C's reach.
+            configuration.AccessToken = null;
+            configuration.TokenProvider = new ExecCredentialProvider(exec, context.Name);
+        }
+
         return configuration;
     }
 
-    private static Kubernetes NewClient(KubernetesClientConfiguration configuration) =>
-        new(configuration, new CredentialRedactionHandler(), new TransientRetryHandler());
-
-    private static void WarnIfInsecure(KubeConnection connection, IOperationReporter reporter)
+    private static KubeConnection NewConnection(KubernetesClientConfiguration configuration, string name, string source)
     {
-        if (connection.SkipTlsVerify)
+        var verifier = Secure(configuration);
+        configuration.HttpClientTimeout = RequestTimeout;
+        try
         {
-            reporter.Warning($"The kubeconfig sets insecure-skip-tls-verify for context '{connection.ContextName}': the identity of {connection.Server} is not verified.");
+            var client = new Kubernetes(configuration, new CredentialRedactionHandler(), new TransientRetryHandler());
+            return new KubeConnection(client, name, configuration.Host, configuration.SkipTlsVerify, verifier,
+                configuration.TokenProvider as ExecCredentialProvider);
         }
+        catch (Exception ex) when (ex is KubeConfigException or FormatException or IOException or UnauthorizedAccessException
+                                       or System.Security.Cryptography.CryptographicException)
+        {
+            // The client certificate and key are read here: a key that does not match, or is no key.
+            throw KubeConfigMerger.Invalid(source, $"context '{name}' cannot be used ({ex.Message.TrimEnd('.')})");
+        }
+    }
+
+    /// <summary>Replaces KubernetesClient's certificate check by one that also checks the server's name.</summary>
+    private static TlsVerifier? Secure(KubernetesClientConfiguration configuration)
+    {
+        if (configuration.SkipTlsVerify || !Uri.TryCreate(configuration.Host, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+        {
+            return null;
+        }
+
+        var verifier = new TlsVerifier(configuration.SslCaCerts, string.IsNullOrEmpty(configuration.TlsServerName) ? uri.Host : configuration.TlsServerName);
+        // Without CAs KubernetesClient leaves the callback alone, so ours (set when it builds its handler) stays.
+        configuration.SslCaCerts = null;
+        configuration.FirstMessageHandlerSetup = handler => handler.SslOptions.RemoteCertificateValidationCallback = verifier.Validate;
+        return verifier;
     }
 }

@@ -5,12 +5,15 @@ namespace MeshCluster.Engine.Http;
 /// <summary>A client for one cluster, with what messages need to say where it talks to.</summary>
 public sealed class KubeConnection : IDisposable
 {
-    internal KubeConnection(IKubernetes client, string contextName, string server, bool skipTlsVerify)
+    internal KubeConnection(IKubernetes client, string contextName, string server, bool skipTlsVerify, TlsVerifier? tls = null,
+        k8s.Authentication.ITokenProvider? credentials = null)
     {
         Client = client;
         ContextName = contextName;
         Server = server;
         SkipTlsVerify = skipTlsVerify;
+        Tls = tls;
+        Credentials = credentials;
     }
 
     /// <summary>The client; its credentials are inside and never printed.</summary>
@@ -24,6 +27,12 @@ public sealed class KubeConnection : IDisposable
 
     /// <summary>True when the kubeconfig turns certificate verification off.</summary>
     public bool SkipTlsVerify { get; }
+
+    /// <summary>The certificate check of this client (null for http or insecure-skip-tls-verify): it knows why a server was refused.</summary>
+    internal TlsVerifier? Tls { get; }
+
+    /// <summary>The credential plugin's token source, when the context uses one.</summary>
+    internal k8s.Authentication.ITokenProvider? Credentials { get; }
 
     /// <summary>For connections built by <see cref="KubeClientFactory.FromKubeConfigText"/> only: the cached ones live as long as the process.</summary>
     public void Dispose() => Client.Dispose();

@@ -4,51 +4,81 @@ using System.Net.Sockets;
 namespace MeshCluster.Engine.Http;
 
 /// <summary>
-/// Retries reads (GET, HEAD) that failed for a passing reason: connection refused or reset, 429,
-/// and 5xx. Exponential backoff, bounded in attempts and delay, honouring Retry-After. Writes are
-/// never retried here: a POST that timed out may have happened. Each retry is said on the debug
-/// stream of the command that made the request.
+/// Retries reads (GET, HEAD) that failed for a passing reason: connection refused or reset, a body cut
+/// off mid-way, no answer within <see cref="AttemptTimeout"/>, 429, and 5xx. Exponential backoff,
+/// bounded in attempts and delay, honouring Retry-After. A read's body is taken in here (watches
+/// excepted), so a cut-off body is retried like any other passing failure. Writes are never retried
+/// here: a POST that timed out may have happened. Each retry is said on the debug stream of the command
+/// that made the request.
 /// </summary>
 public sealed class TransientRetryHandler : DelegatingHandler
 {
     public const int DefaultMaxRetries = 4;
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
-    public TransientRetryHandler(int maxRetries = DefaultMaxRetries, TimeSpan? baseDelay = null)
+
+    public TransientRetryHandler(int maxRetries = DefaultMaxRetries, TimeSpan? baseDelay = null, TimeSpan? attemptTimeout = null)
     {
         MaxRetries = maxRetries;
         BaseDelay = baseDelay ?? TimeSpan.FromMilliseconds(250);
+        AttemptTimeout = attemptTimeout ?? TimeSpan.FromSeconds(15);
     }
 
     public int MaxRetries { get; }
     public TimeSpan BaseDelay { get; }
 
+    /// <summary>How long one attempt (not a watch) may go without its answer and body.</summary>
+    public TimeSpan AttemptTimeout { get; }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var idempotent = request.Method == HttpMethod.Get || request.Method == HttpMethod.Head;
+        // A watch streams until the server ends it: neither buffered nor limited here.
+        var watch = request.RequestUri?.Query.Contains("watch=true", StringComparison.Ordinal) == true;
         for (var attempt = 0; ; attempt++)
         {
-            HttpResponseMessage response;
+            var what = $"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)}";
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (!watch) limit.CancelAfter(AttemptTimeout);
+            HttpResponseMessage? response = null;
+            Exception failure;
             try
             {
-                response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpRequestException ex) when (idempotent && attempt < MaxRetries && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
-            {
-                var wait = Backoff(attempt);
-                AmbientReporter.Current.Debug($"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} failed ({ex.Message}); retry {attempt + 1} of {MaxRetries} in {wait.TotalMilliseconds:0} ms.");
-                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                response = await base.SendAsync(request, limit.Token).ConfigureAwait(false);
+                if (!idempotent || watch) return response;
+                if (!IsTransient(response.StatusCode))
+                {
+                    // net8.0 has no cancellable overload: the wait is cancelled, and disposing the response ends the read.
+                    await response.Content.LoadIntoBufferAsync().WaitAsync(limit.Token).ConfigureAwait(false);
+                    return response;
+                }
+
+                if (attempt >= MaxRetries) return response;
+                var delay = RetryAfter(response) ?? Backoff(attempt);
+                AmbientReporter.Current.Debug($"{what} answered {(int)response.StatusCode}; retry {attempt + 1} of {MaxRetries} in {delay.TotalMilliseconds:0} ms.");
+                response.Dispose();
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 continue;
             }
-
-            if (!idempotent || attempt >= MaxRetries || !IsTransient(response.StatusCode))
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && limit.IsCancellationRequested)
             {
-                return response;
+                failure = new TimeoutException($"no answer within {AttemptTimeout.TotalSeconds:0} s");
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+            {
+                failure = ex;
             }
 
-            var delay = RetryAfter(response) ?? Backoff(attempt);
-            AmbientReporter.Current.Debug($"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} answered {(int)response.StatusCode}; retry {attempt + 1} of {MaxRetries} in {delay.TotalMilliseconds:0} ms.");
-            response.Dispose();
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            response?.Dispose();
+            if (!idempotent || attempt >= MaxRetries || failure is HttpRequestException h && !IsTransient(h))
+            {
+                // Not to be repeated: the caller turns it into the module's error.
+                if (failure is TimeoutException) throw failure;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+
+            var wait = Backoff(attempt);
+            AmbientReporter.Current.Debug($"{what} failed ({failure.Message}); retry {attempt + 1} of {MaxRetries} in {wait.TotalMilliseconds:0} ms.");
+            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
         }
     }
 

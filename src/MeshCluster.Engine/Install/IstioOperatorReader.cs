@@ -1,6 +1,7 @@
 using MeshCluster.Engine.Naming;
 using System.Management.Automation;
 using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Input;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -16,17 +17,25 @@ public static class IstioOperatorReader
 
     public static IstioOperatorSummary ReadFile(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new MeshClusterException(ErrorIds.InstallSpecFileNotFound, ErrorCategory.InvalidArgument,
+                $"'{path}' is a folder; give the IstioOperator file's path.", target: path);
+        }
+
         if (!File.Exists(path))
         {
             throw new MeshClusterException(ErrorIds.InstallSpecFileNotFound, ErrorCategory.ObjectNotFound,
                 $"The IstioOperator file '{path}' does not exist.", target: path);
         }
 
-        return Read(File.ReadAllText(path), path);
+        return Read(InputLimits.ReadText(path, reason => Invalid(path, reason)), path);
     }
 
     public static IstioOperatorSummary Read(string yaml, string source)
     {
+        // Nesting first: the representation model below recurses per level.
+        InputLimits.CheckYaml(yaml, reason => Invalid(source, reason));
         YamlMappingNode root;
         try
         {

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Text;
 using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Processes;
 
 namespace MeshCluster.Engine.Install;
 
@@ -94,7 +95,7 @@ public static class RemoteInstaller
             reporter.Progress(Activity, $"Running istioctl {arguments[0]} in context '{request.ContextName}'", 30);
             reporter.Verbose($"Running {Quote(istioctl)} {string.Join(' ', arguments.Select(Quote))}");
             var run = await ChildProcess.RunAsync(istioctl, arguments, environment,
-                (line, _) => reporter.Verbose("istioctl: " + line), ct).ConfigureAwait(false);
+                (line, _) => reporter.Verbose("istioctl: " + line), StartFailed(istioctl), ct).ConfigureAwait(false);
 
             if (run.ExitCode != 0)
             {
@@ -132,7 +133,7 @@ public static class RemoteInstaller
             {
                 if (isError) reporter.Debug("istioctl version: " + line);
                 else lock (output) output.AppendLine(line);
-            }, timeout.Token).ConfigureAwait(false);
+            }, StartFailed(istioctl), timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -148,6 +149,9 @@ public static class RemoteInstaller
 
         lock (output) return IstioctlVersion.Parse(output.ToString(), istioctl);
     }
+
+    private static Func<string, MeshClusterException> StartFailed(string istioctl) => reason =>
+        new(ErrorIds.IstioctlStartFailed, ErrorCategory.ResourceUnavailable, $"'{istioctl}' could not be started: {reason}.", target: istioctl);
 
     private static string Quote(string s) => s.Length > 0 && s.All(c => !char.IsWhiteSpace(c) && c is not '"' and not '\'') ? s : "'" + s.Replace("'", "''") + "'";
 }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using k8s;
 using k8s.KubeConfigModels;
 using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Input;
 
 namespace MeshCluster.Engine.KubeConfig;
 
@@ -31,12 +32,12 @@ public static class KubeConfigMerger
 
     internal static (string Path, K8SConfiguration Config) ParseFile(string path)
     {
+        // Size, syntax and nesting first, without recursion: the typed read below recurses per level.
+        var text = InputLimits.ReadText(path, reason => Invalid(path, reason));
+        InputLimits.CheckYaml(text, reason => Invalid(path, reason));
         K8SConfiguration config;
         try
         {
-            var text = File.ReadAllText(path);
-            // The syntax pass first: it reports line and column, where the typed read may not.
-            new YamlDotNet.RepresentationModel.YamlStream().Load(new StringReader(text));
             config = KubernetesYaml.Deserialize<K8SConfiguration>(text) ?? new K8SConfiguration();
         }
         catch (Exception ex) when (Find<YamlDotNet.Core.YamlException>(ex) is { } y)
@@ -47,14 +48,6 @@ public static class KubeConfigMerger
         catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException)
         {
             throw Invalid(path, $"it is not valid kubeconfig YAML ({ex.Message.TrimEnd('.')})");
-        }
-        catch (IOException ex)
-        {
-            throw Invalid(path, $"it cannot be read ({ex.Message})");
-        }
-        catch (UnauthorizedAccessException)
-        {
-            throw Invalid(path, "access to it is denied");
         }
 
         if (config.Kind is { Length: > 0 } kind && !string.Equals(kind, "Config", StringComparison.Ordinal))

@@ -35,11 +35,12 @@ public sealed class KubeContext
     /// <summary>The file that defines the context, for errors about it.</summary>
     internal string ContextFile { get; }
 
+    /// <summary>The user entry the context names, if any.</summary>
+    internal string? UserName => Merged.Config.Contexts.First(c => c.Name == Name).ContextDetails.User is { Length: > 0 } user ? user : null;
+
     /// <summary>The user entry's exec plugin, if the context authenticates through one.</summary>
     internal ExternalExecution? Exec =>
-        Merged.Config.Contexts.First(c => c.Name == Name).ContextDetails.User is { Length: > 0 } user
-            ? Merged.Config.Users?.FirstOrDefault(u => u.Name == user)?.UserCredentials?.ExternalExecution
-            : null;
+        UserName is { } user ? Merged.Config.Users?.FirstOrDefault(u => u.Name == user)?.UserCredentials?.ExternalExecution : null;
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Server})";

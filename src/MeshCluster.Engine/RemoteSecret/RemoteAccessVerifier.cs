@@ -23,19 +23,21 @@ public static class RemoteAccessVerifier
         }
         catch (MeshClusterException ex)
         {
-            var reason = ex.ErrorId switch
+            // Passing failures were retried by the client; what is left is an answer about the credentials or the server.
+            var (reason, category) = ex.ErrorId switch
             {
-                ErrorIds.KubeApiForbidden => "the service account may not list pods cluster-wide (no ClusterRoleBinding to a reader role?)",
-                ErrorIds.KubeApiUnauthorized => "the API server rejects the token",
-                ErrorIds.KubeApiUnreachable => "the API server cannot be reached from here",
-                _ => "the API server refused the request",
+                ErrorIds.KubeApiForbidden => ("the service account may not list pods cluster-wide (no ClusterRoleBinding to a reader role?)", ErrorCategory.PermissionDenied),
+                ErrorIds.KubeApiUnauthorized => ("the API server rejects the token", ErrorCategory.AuthenticationError),
+                ErrorIds.KubeApiUnreachable => ("the API server cannot be reached from here, or its certificate does not verify", ErrorCategory.ConnectionError),
+                _ => ("the API server refused the request", ErrorCategory.InvalidResult),
             };
-            throw Unusable(clusterName, serviceAccount, $"{reason}: {ex.Message}", ex);
+            throw Unusable(clusterName, serviceAccount, $"{reason}: {ex.Message}", category, ex);
         }
     }
 
-    private static MeshClusterException Unusable(string clusterName, string serviceAccount, string reason, Exception? inner = null) =>
-        new(ErrorIds.RemoteSecretUnusable, ErrorCategory.PermissionDenied,
+    private static MeshClusterException Unusable(string clusterName, string serviceAccount, string reason,
+        ErrorCategory category = ErrorCategory.InvalidData, Exception? inner = null) =>
+        new(ErrorIds.RemoteSecretUnusable, category,
             $"The remote secret for cluster '{clusterName}' would not work, so nothing was written: {reason}",
             target: clusterName, inner: inner,
             recommendedAction: $"Give ServiceAccount '{serviceAccount}' Istio's reader role (-CreateServiceAccount creates both for a new account), " +

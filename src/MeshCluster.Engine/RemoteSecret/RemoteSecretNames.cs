@@ -16,6 +16,21 @@ public static partial class RemoteSecretNames
     public const string ServiceAccountTokenType = "kubernetes.io/service-account-token";
     public const string FieldManager = "meshcluster";
 
+    /// <summary>On every object MeshCluster creates in a remote cluster (value <see cref="FieldManager"/>): only such token secrets are ever revoked by Remove-IstioRemoteSecret.</summary>
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+
+    /// <summary>On a token secret made by -RotateToken: the remote cluster's name it was made for.</summary>
+    public const string TokenForClusterAnnotation = "meshcluster.io/cluster-name";
+
+    /// <summary>
+    /// On a token secret made by -RotateToken: the SHA-256 (hex) of the token it replaces. Ties an
+    /// interrupted rotation's new secret to the token the primary still holds, so a re-run reuses it.
+    /// </summary>
+    public const string ReplacesTokenAnnotation = "meshcluster.io/replaces-token-sha256";
+
+    /// <summary>The prefix of the uniquely named token secrets -RotateToken creates (the API server appends 5 characters).</summary>
+    public static string RotatedTokenSecretPrefix(string serviceAccount) => TokenSecretName(serviceAccount) + "-";
+
     public static string SecretName(string clusterName) => SecretPrefix + clusterName;
 
     /// <summary>The token secret istioctl creates from Kubernetes 1.24 on.</summary>

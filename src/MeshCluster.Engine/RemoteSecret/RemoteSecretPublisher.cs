@@ -1,5 +1,6 @@
-using MeshCluster.Engine.Naming;
 using System.Management.Automation;
+using MeshCluster.Engine.DayTwo;
+using MeshCluster.Engine.Naming;
 using System.Text;
 using k8s;
 using k8s.Models;
@@ -22,6 +23,12 @@ public sealed record RemoteSecretRequest(
 {
     /// <summary>How long the token controller gets to fill a token secret (istioctl: 5 × 1 s; a busy controller needs more).</summary>
     public TimeSpan TokenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>-RotateToken: a new token, then the previous one revoked (needs the primary).</summary>
+    public bool RotateToken { get; init; }
+
+    /// <summary>-TokenLifetime: a time-bound TokenRequest token instead of a token secret's.</summary>
+    public TimeSpan? TokenLifetime { get; init; }
 }
 
 /// <summary>
@@ -40,9 +47,19 @@ public static class RemoteSecretPublisher
     {
         // Every argument check comes before the first request, so a bad one changes nothing.
         ClusterNameRule.Validate(request.ClusterName);
+        KubeNameRule.RequireNamespace(request.Namespace, "-Namespace");
+        KubeNameRule.RequireName(request.ServiceAccount, "-ServiceAccount");
         var server = request.Server ?? remote.Server;
         ValidateServer(server, request.Server is not null);
-        if (request.OutFile is null && primary is null) throw new ArgumentNullException(nameof(primary));
+        if (request.TokenLifetime is { } lifetime) TokenRequestSource.Validate(lifetime);
+        if ((request.OutFile is null || request.RotateToken) && primary is null) throw new ArgumentNullException(nameof(primary));
+        // A file is applied later, by someone else: revoking now would leave the primary with a dead token until then.
+        if (request.RotateToken && request.OutFile is not null) throw new ArgumentException("-RotateToken applies the Secret itself; it cannot write a file.", nameof(request));
+        if (request.OutFile is { } outFile && Directory.Exists(outFile))
+        {
+            throw new MeshClusterException(ErrorIds.RemoteSecretFileFailed, ErrorCategory.InvalidArgument,
+                $"-OutFile '{outFile}' is a folder; give a file path.", target: outFile);
+        }
 
         var ns = request.Namespace;
         var secretName = RemoteSecretNames.SecretName(request.ClusterName);
@@ -57,12 +74,15 @@ public static class RemoteSecretPublisher
             reporter.Progress(Activity, $"Service account {ns}/{request.ServiceAccount} in '{remote.ContextName}'", 10);
             var account = await ReaderServiceAccount.GetAsync(remote, ns, request.ServiceAccount, ct).ConfigureAwait(false);
             if (account is null && !request.CreateServiceAccount) throw ReaderServiceAccount.NotFound(remote, ns, request.ServiceAccount);
+            var previous = request.RotateToken ? await TokenRotator.ReadCurrentAsync(primary!, ns, request.ClusterName, reporter, ct).ConfigureAwait(false) : null;
 
             var target = request.OutFile is { } file
                 ? $"File {file}"
                 : $"Secret {ns}/{secretName} in context '{primary!.ContextName}'";
             var action = $"Publish the credentials of ServiceAccount {ns}/{request.ServiceAccount} of context '{remote.ContextName}' as remote cluster '{request.ClusterName}'" +
-                         (account is null ? " (creating the service account and its reader role)" : string.Empty);
+                         (account is null ? " (creating the service account and its reader role)" : string.Empty) +
+                         (request.TokenLifetime is { } life ? $" with a token valid for {life}" : string.Empty) +
+                         (request.RotateToken ? ", with a new token, then deleting the token secret of the previous one" : string.Empty);
             if (!await shouldProcess(target, action).ConfigureAwait(false)) return null;
 
             if (request.CreateServiceAccount)
@@ -71,8 +91,14 @@ public static class RemoteSecretPublisher
             }
 
             reporter.Progress(Activity, $"Token of {ns}/{request.ServiceAccount} in '{remote.ContextName}'", 30);
-            var token = await ServiceAccountTokenSource.GetAsync(remote, account!, request.TokenMode, request.TokenTimeout, reporter, ct).ConfigureAwait(false);
-            reporter.Verbose($"Using the token and CA of Secret {ns}/{token.SecretName} in context '{remote.ContextName}'.");
+            var token = request.TokenLifetime is { } tokenLifetime
+                ? await TokenRequestSource.RequestAsync(remote, account!, tokenLifetime, request.TokenTimeout, reporter, ct).ConfigureAwait(false)
+                : request.RotateToken
+                    ? await TokenRotator.NewTokenSecretAsync(remote, account!, request.ClusterName, previous, request.TokenTimeout, reporter, ct).ConfigureAwait(false)
+                    : await ServiceAccountTokenSource.GetAsync(remote, account!, request.TokenMode, request.TokenTimeout, reporter, ct).ConfigureAwait(false);
+            reporter.Verbose(token.SecretName is { } tokenSecret
+                ? $"Using the token and CA of Secret {ns}/{tokenSecret} in context '{remote.ContextName}'."
+                : $"Using a time-bound token of ServiceAccount {ns}/{request.ServiceAccount} that expires at {token.Expires:u}.");
 
             var kubeConfig = RemoteKubeConfig.Build(new RemoteKubeConfigSpec(request.ClusterName, server, token.CertificateAuthority, token.Token, request.TlsServerName));
             if (request.SkipVerify)
@@ -96,11 +122,16 @@ public static class RemoteSecretPublisher
 
             reporter.Progress(Activity, $"Applying Secret {ns}/{secretName} in '{primary!.ContextName}'", 80);
             var (outcome, resourceVersion) = await ApplyAsync(primary, desired, reporter, ct).ConfigureAwait(false);
-            return Result(outcome, resourceVersion, null);
+            if (!request.RotateToken) return Result(outcome, resourceVersion, null);
 
-            IstioRemoteSecret Result(RemoteSecretAction outcome, string? resourceVersion, string? writtenPath) =>
+            // Only now that the primary holds the new token may the old one stop working.
+            reporter.Progress(Activity, $"Revoking the previous token of '{request.ClusterName}' in '{remote.ContextName}'", 90);
+            var (previousName, revoked) = await TokenRotator.RevokePreviousAsync(remote, primary, previous, token, ns, reporter, ct).ConfigureAwait(false);
+            return Result(outcome, resourceVersion, null, previousName, revoked);
+
+            IstioRemoteSecret Result(RemoteSecretAction outcome, string? resourceVersion, string? writtenPath, string? previousTokenSecret = null, bool revokedPrevious = false) =>
                 new(outcome, secretName, ns, request.ClusterName, server, remote.ContextName, primary?.ContextName, request.ServiceAccount,
-                    token.SecretName, resourceVersion, writtenPath);
+                    token.SecretName, resourceVersion, writtenPath, token.Expires, previousTokenSecret, revokedPrevious);
         }
         finally
         {
@@ -128,10 +159,18 @@ public static class RemoteSecretPublisher
         return (existing is null ? RemoteSecretAction.Created : RemoteSecretAction.Updated, applied.Metadata?.ResourceVersion);
     }
 
+    /// <summary>istiod sends the token to this URL: https only (never in clear), and no user info that would ride along in it.</summary>
     private static void ValidateServer(string server, bool given)
     {
-        if (Uri.TryCreate(server, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && !string.IsNullOrEmpty(uri.Host)) return;
+        var problem = !Uri.TryCreate(server, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host) ? "is not an absolute https URL"
+            : uri.Scheme != Uri.UriSchemeHttps ? "is not an https URL: istiod would send the token in clear"
+            : uri.UserInfo.Length > 0 ? "carries a user name or password; give the bare https URL"
+            : null;
+        if (problem is null) return;
         throw new MeshClusterException(ErrorIds.RemoteServerInvalid, ErrorCategory.InvalidArgument,
-            $"{(given ? "-Server" : "The remote context's server")} '{server}' is not an absolute https URL.", target: server);
+            $"{(given ? "-Server" : "The remote context's server")} '{SecretRedactor.Redact(RedactUserInfo(server))}' {problem}.", target: RedactUserInfo(server));
     }
+
+    private static string RedactUserInfo(string server) =>
+        Uri.TryCreate(server, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? server.Replace(uri.UserInfo + "@", "***@", StringComparison.Ordinal) : server;
 }

@@ -24,17 +24,23 @@ public enum TokenSecretMode
 /// <summary>A service-account token and the cluster CA that came with it. <see cref="ToString"/> leaves the token out.</summary>
 public sealed class ServiceAccountToken
 {
-    internal ServiceAccountToken(string secretName, string token, byte[] certificateAuthority)
+    internal ServiceAccountToken(string? secretName, string token, byte[] certificateAuthority, DateTimeOffset? expires = null)
     {
         SecretName = secretName;
         Token = token;
         CertificateAuthority = certificateAuthority;
+        Expires = expires;
     }
 
-    public string SecretName { get; }
+    /// <summary>The token secret it came from; null for a TokenRequest token.</summary>
+    public string? SecretName { get; }
     internal string Token { get; }
     public byte[] CertificateAuthority { get; }
-    public override string ToString() => SecretName;
+
+    /// <summary>When a TokenRequest token expires; null for a token secret's token.</summary>
+    public DateTimeOffset? Expires { get; }
+
+    public override string ToString() => SecretName ?? $"a token expiring at {Expires:u}";
 }
 
 /// <summary>
@@ -82,26 +88,35 @@ public static class ServiceAccountTokenSource
 
     private static string Name(V1ServiceAccount account) => account.Metadata.Name;
 
-    private static async Task<string> ListedSecretAsync(KubeConnection remote, V1ServiceAccount account, TimeSpan timeout,
+    /// <summary>The secrets the service account lists (before 1.24, its token secret), waiting for the token controller when it lists none yet.</summary>
+    internal static async Task<List<string>> WaitListedAsync(KubeConnection remote, V1ServiceAccount account, TimeSpan timeout,
         IOperationReporter reporter, CancellationToken ct)
     {
         var ns = account.Metadata.NamespaceProperty;
         var name = Name(account);
         var listed = account.Secrets?.Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).ToList() ?? new List<string>();
-        if (listed.Count == 0)
-        {
-            // A service account made a moment ago gets its token secret from the token controller shortly after.
-            reporter.Verbose($"ServiceAccount {ns}/{name} lists no token secret yet; waiting up to {timeout.TotalSeconds:0} s for the token controller.");
-            var (done, state) = await ListWatch.UntilObjectAsync<V1ServiceAccount, V1ServiceAccountList>(
-                remote, $"watching ServiceAccount {ns}/{name}", name,
-                (client, field, token) => client.CoreV1.ListNamespacedServiceAccountAsync(ns, fieldSelector: field, cancellationToken: token),
-                (client, field, rv, seconds, onError, token) => client.CoreV1.WatchListNamespacedServiceAccountAsync(ns, fieldSelector: field,
-                    resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: token),
-                sa => sa?.Secrets?.Any(s => !string.IsNullOrEmpty(s.Name)) == true,
-                timeout, reporter, ct).ConfigureAwait(false);
-            listed = done ? state!.Secrets.Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).ToList() : listed;
-        }
+        if (listed.Count > 0) return listed;
 
+        // A service account made a moment ago gets its token secret from the token controller shortly after.
+        reporter.Verbose($"ServiceAccount {ns}/{name} lists no token secret yet; waiting up to {timeout.TotalSeconds:0} s for the token controller.");
+        var what = $"watching ServiceAccount {ns}/{name}";
+        var outcome = await ListWatch.UntilObjectAsync<V1ServiceAccount, V1ServiceAccountList>(
+            remote, what, name,
+            (client, field, token) => client.CoreV1.ListNamespacedServiceAccountAsync(ns, fieldSelector: field, cancellationToken: token),
+            (client, field, rv, seconds, onError, token) => client.CoreV1.WatchListNamespacedServiceAccountAsync(ns, fieldSelector: field,
+                resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: token),
+            sa => sa?.Secrets?.Any(s => !string.IsNullOrEmpty(s.Name)) == true,
+            timeout, reporter, ct).ConfigureAwait(false);
+        if (!outcome.Listed) throw ListWatch.NeverReached(remote, what, timeout, outcome.LastFailure);
+        return outcome is { Done: true, State: { } state } ? state.Secrets.Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).ToList() : listed;
+    }
+
+    private static async Task<string> ListedSecretAsync(KubeConnection remote, V1ServiceAccount account, TimeSpan timeout,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var ns = account.Metadata.NamespaceProperty;
+        var name = Name(account);
+        var listed = await WaitListedAsync(remote, account, timeout, reporter, ct).ConfigureAwait(false);
         return listed.Count switch
         {
             0 => throw new MeshClusterException(ErrorIds.ServiceAccountTokenSecretMissing, ErrorCategory.ObjectNotFound,
@@ -163,21 +178,23 @@ public static class ServiceAccountTokenSource
                     Name = own,
                     NamespaceProperty = ns,
                     Annotations = new Dictionary<string, string> { [RemoteSecretNames.ServiceAccountNameAnnotation] = sa },
+                    Labels = new Dictionary<string, string> { [RemoteSecretNames.ManagedByLabel] = RemoteSecretNames.FieldManager },
                 },
                 Type = RemoteSecretNames.ServiceAccountTokenType,
             }, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
         return own;
     }
 
-    private static bool IsTokenOf(V1Secret secret, string account) =>
+    internal static bool IsTokenOf(V1Secret secret, string account) =>
         secret.Type == RemoteSecretNames.ServiceAccountTokenType &&
         secret.Metadata?.Annotations?.TryGetValue(RemoteSecretNames.ServiceAccountNameAnnotation, out var a) == true && a == account;
 
-    private static async Task<V1Secret> WaitFilledAsync(KubeConnection remote, string ns, string name, TimeSpan timeout,
+    internal static async Task<V1Secret> WaitFilledAsync(KubeConnection remote, string ns, string name, TimeSpan timeout,
         IOperationReporter reporter, CancellationToken ct)
     {
-        var (done, state) = await ListWatch.UntilObjectAsync<V1Secret, V1SecretList>(
-            remote, $"watching Secret {ns}/{name}", name,
+        var what = $"watching Secret {ns}/{name}";
+        var (done, state, listed, lastFailure) = await ListWatch.UntilObjectAsync<V1Secret, V1SecretList>(
+            remote, what, name,
             (client, field, token) => client.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: field, cancellationToken: token),
             (client, field, rv, seconds, onError, token) => client.CoreV1.WatchListNamespacedSecretAsync(ns, fieldSelector: field,
                 resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: token),
@@ -189,6 +206,7 @@ public static class ServiceAccountTokenSource
             timeout, reporter, ct).ConfigureAwait(false);
 
         if (done && state is not null) return state;
+        if (!listed) throw ListWatch.NeverReached(remote, what, timeout, lastFailure);
 
         var missing = state is null
             ? "the secret does not exist"

@@ -4,6 +4,7 @@ using System.Security.AccessControl;
 using System.Security.Principal;
 using System.Text;
 using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Files;
 
 namespace MeshCluster.Engine.Trust;
 
@@ -115,16 +116,11 @@ public static class TrustFileWriter
         return options;
     }
 
+    // The ACL is PrivateFile's (the module's one owner-only rule on Windows).
     [SupportedOSPlatform("windows")]
-    private static FileStream CreateOwnerOnlyOnWindows(string path)
-    {
-        var user = WindowsIdentity.GetCurrent().User ?? throw new UnauthorizedAccessException("The current Windows user has no security identifier.");
-        var security = new FileSecurity();
-        security.SetOwner(user);
-        security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
-        security.AddAccessRule(new FileSystemAccessRule(user, FileSystemRights.FullControl, AccessControlType.Allow));
-        return new FileInfo(path).Create(FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.ReadData, FileShare.None, 4096, FileOptions.None, security);
-    }
+    private static FileStream CreateOwnerOnlyOnWindows(string path) =>
+        new FileInfo(path).Create(FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.ReadPermissions, FileShare.None, 4096, FileOptions.None,
+            PrivateFile.OwnerOnlySecurity(WindowsIdentity.GetCurrent().User ?? throw new UnauthorizedAccessException("The current Windows user has no security identifier.")));
 
     private static void Undo(List<(string Temporary, string Final)> temporaries, List<string> placed, List<string> madeFolders)
     {

@@ -37,7 +37,8 @@ public sealed class GetIstioDiscoveryAddressCommand : KubeCmdlet
     /// <inheritdoc />
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        RequirePositive(Timeout, ErrorIds.TimeoutInvalid);
-        Emit(await DiscoveryAddressReader.GetAsync(Connect(), Namespace, ServiceName, Wait, Timeout, Reporter, cancellationToken).ConfigureAwait(false));
+        RequireTimeout(Timeout, ErrorIds.TimeoutInvalid);
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        Emit(await DiscoveryAddressReader.GetAsync(connection, Namespace, ServiceName, Wait, Timeout, Reporter, cancellationToken).ConfigureAwait(false));
     }
 }

@@ -63,7 +63,7 @@ public sealed class NewIstioRemoteInstallSpecCommand : PSCmdlet
         try
         {
             var parameters = new InstallSpecParameters(ClusterName, Network, MeshId, RemotePilotAddress, Profile,
-                Values is null ? null : ToPlain(Values), PrimaryClusterName);
+                Values is null ? null : ValuesConverter.ToPlain(Values), PrimaryClusterName);
             var spec = InstallSpecBuilder.Build(parameters);
             if (Profile == InstallProfile.Remote && PrimaryClusterName is null)
             {
@@ -87,46 +87,9 @@ public sealed class NewIstioRemoteInstallSpecCommand : PSCmdlet
 
             WriteObject(spec);
         }
-        catch (MeshClusterException ex)
+        catch (Exception ex)
         {
-            var record = AsyncCmdlet.ToErrorRecord(ex);
-            if (ex.Terminating) ThrowTerminatingError(record);
-            WriteError(record);
+            ErrorRecords.Report(this, ex);
         }
-    }
-
-    /// <summary>PowerShell's hashtables and wrapped objects as plain .NET values, for the engine.</summary>
-    private static IReadOnlyDictionary<string, object?> ToPlain(IDictionary table)
-    {
-        var map = new ValueMap();
-        foreach (DictionaryEntry entry in table)
-        {
-            map[Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty] = ToPlainValue(entry.Value);
-        }
-
-        return map;
-    }
-
-    private static object? ToPlainValue(object? value)
-    {
-        if (value is PSObject pso)
-        {
-            if (pso.BaseObject is PSCustomObject)
-            {
-                var map = new ValueMap();
-                foreach (var property in pso.Properties) map[property.Name] = ToPlainValue(property.Value);
-                return map;
-            }
-
-            value = pso.BaseObject;
-        }
-
-        return value switch
-        {
-            IDictionary d => ToPlain(d),
-            string s => s,
-            IEnumerable list => list.Cast<object?>().Select(ToPlainValue).ToList(),
-            _ => value,
-        };
     }
 }

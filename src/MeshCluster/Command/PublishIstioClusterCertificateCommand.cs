@@ -55,7 +55,8 @@ public sealed class PublishIstioClusterCertificateCommand : KubeCmdlet
         // The files are read and checked before connecting: bad material must change nothing anywhere.
         var material = _folder is null ? CacertsMaterial.From(InputObject) : ClusterCertificateStore.Read(_folder);
         var fallbackName = _folder is null ? InputObject.ClusterName : System.IO.Path.GetFileName(_folder.TrimEnd(System.IO.Path.DirectorySeparatorChar));
-        var published = await CacertsPublisher.PublishAsync(Connect(), material, fallbackName, Namespace, Force, ShouldProcessAsync, Reporter, cancellationToken)
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var published = await CacertsPublisher.PublishAsync(connection, material, fallbackName, Namespace, Force, ShouldProcessAsync, Reporter, cancellationToken)
             .ConfigureAwait(false);
         if (published is not null) Emit(published);
     }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MeshCluster.Engine.DayTwo;
 using MeshCluster.Engine.Naming;
 using MeshCluster.Engine.RemoteSecret;
 using MeshCluster.Hosting;
@@ -66,6 +67,14 @@ public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
     [Parameter]
     public SwitchParameter ForceTokenSecret { get; set; }
 
+    /// <summary>A new token (a new token secret), verified, published, and only then the previous remote secret's token secret deleted.</summary>
+    [Parameter(ParameterSetName = ApplySet)]
+    public SwitchParameter RotateToken { get; set; }
+
+    /// <summary>A time-bound token from the TokenRequest API, valid this long (at least 10 minutes), instead of a token secret's.</summary>
+    [Parameter]
+    public TimeSpan? TokenLifetime { get; set; }
+
     private string? _outFilePath;
 
     /// <inheritdoc />
@@ -79,11 +88,16 @@ public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var request = new RemoteSecretRequest(Name, Namespace, ServiceAccount, Server, TlsServerName, CreateServiceAccount, SkipVerify,
-            _outFilePath, ForceTokenSecret ? TokenSecretMode.Created : TokenSecretMode.Auto);
-        // Check the name before connecting anywhere: a bad one must change nothing.
+            _outFilePath, ForceTokenSecret ? TokenSecretMode.Created : TokenSecretMode.Auto)
+        {
+            RotateToken = RotateToken,
+            TokenLifetime = TokenLifetime,
+        };
+        // Check the arguments before connecting anywhere: a bad one must change nothing.
+        if (TokenLifetime is { } lifetime) TokenRequestSource.Validate(lifetime);
         ClusterNameRule.Validate(Name);
-        var remote = Connect();
-        var primary = PrimaryContext is null ? null : Connect(PrimaryContext);
+        var remote = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var primary = PrimaryContext is null ? null : await ConnectAsync(cancellationToken, PrimaryContext).ConfigureAwait(false);
         var result = await RemoteSecretPublisher.PublishAsync(remote, primary, request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
         if (result is not null) Emit(result);
     }

@@ -12,10 +12,14 @@ namespace MeshCluster.Commands;
 /// The check that ends the trust step of Istio's Add a Remote Cluster guide: every cluster's cacerts chains to one root, or cross-cluster
 /// mTLS fails. One object per cluster; -Quiet gives one boolean.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "IstioMeshTrust")]
-[OutputType(typeof(IstioMeshTrustStatus), typeof(bool))]
+[Cmdlet(VerbsDiagnostic.Test, "IstioMeshTrust", DefaultParameterSetName = StatusSet)]
+[OutputType(typeof(IstioMeshTrustStatus), ParameterSetName = new[] { StatusSet })]
+[OutputType(typeof(bool), ParameterSetName = new[] { QuietSet })]
 public sealed class TestIstioMeshTrustCommand : AsyncCmdlet
 {
+    private const string StatusSet = "Status";
+    private const string QuietSet = "Quiet";
+
     /// <summary>The clusters' contexts (several: that is the point). Objects with a Context property bind by name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(KubeContextCompleter))]
@@ -33,14 +37,20 @@ public sealed class TestIstioMeshTrustCommand : AsyncCmdlet
     public string Namespace { get; set; } = IstioDefaults.Namespace;
 
     /// <summary>Return only $true (every cluster has sound cacerts of one root) or $false.</summary>
-    [Parameter]
+    [Parameter(Mandatory = true, ParameterSetName = QuietSet)]
     public SwitchParameter Quiet { get; set; }
 
     private KubeConfigFiles? _files;
     private readonly List<string> _contexts = new();
 
     /// <inheritdoc />
-    protected override void BeginOnPipelineThread() => _files = KubeConfigFiles.Resolve(KubeConfig, GetUnresolvedProviderPathFromPSPath);
+    protected override void BeginOnPipelineThread() =>
+        _files = KubeConfigFiles.Resolve(KubeConfigArgument.WithDrivesResolved(KubeConfig, IsFileSystemDrive, GetUnresolvedProviderPathFromPSPath),
+            GetUnresolvedProviderPathFromPSPath);
+
+    // -Context takes several contexts, so this is no KubeCmdlet: -KubeConfig is resolved as KubeCmdlet resolves it.
+    private bool IsFileSystemDrive(string name) =>
+        SessionState.Drive.GetAll().Any(d => d.Provider.Name == "FileSystem" && string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <inheritdoc />
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
@@ -61,15 +71,14 @@ public sealed class TestIstioMeshTrustCommand : AsyncCmdlet
             Reporter.Progress("Testing the mesh trust", $"Reading cacerts in context '{context}' ({i + 1} of {_contexts.Count})", i * 100 / _contexts.Count);
             try
             {
-                var connection = KubeClientFactory.Connect(KubeContextResolver.Resolve(_files!, context), Reporter);
+                var connection = await KubeClientFactory.ConnectAsync(KubeContextResolver.Resolve(_files!, context), Reporter, cancellationToken).ConfigureAwait(false);
                 readings.Add(await MeshTrustInspector.ReadAsync(connection, Namespace, Reporter, cancellationToken).ConfigureAwait(false));
             }
             catch (MeshClusterException ex)
             {
                 // One unreachable cluster must not hide the others' report.
                 failed = true;
-                var record = ToErrorRecord(ex);
-                OnPipelineThread(() => WriteError(record));
+                EmitError(ex);
             }
         }
 

@@ -36,8 +36,9 @@ public sealed class WaitIstioControlPlaneCommand : KubeCmdlet
     /// <inheritdoc />
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        RequirePositive(Timeout, ErrorIds.ControlPlaneTimeoutInvalid);
+        RequireTimeout(Timeout, ErrorIds.ControlPlaneTimeoutInvalid);
         // Not ready: an error and no output, so a pipeline does not go on to publish a broken cluster's secret.
-        Emit(await ControlPlaneWaiter.WaitAsync(Connect(), Namespace, ClusterName, Timeout, Reporter, cancellationToken).ConfigureAwait(false));
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        Emit(await ControlPlaneWaiter.WaitAsync(connection, Namespace, ClusterName, Timeout, Reporter, cancellationToken).ConfigureAwait(false));
     }
 }

@@ -86,11 +86,9 @@ public abstract class AsyncCmdlet : PSCmdlet
         {
             throw new PipelineStoppedException();
         }
-        catch (MeshClusterException ex)
+        catch (Exception ex)
         {
-            var record = ToErrorRecord(ex);
-            if (ex.Terminating) ThrowTerminatingError(record);
-            WriteError(record);
+            ErrorRecords.Report(this, ex);
         }
     }
 
@@ -116,6 +114,9 @@ public abstract class AsyncCmdlet : PSCmdlet
 
     /// <summary>WriteObject, on the pipeline thread.</summary>
     protected void Emit(object output) => OnPipelineThread(() => WriteObject(output));
+
+    /// <summary>A non-terminating error, on the pipeline thread: the command goes on with its next item.</summary>
+    private protected void EmitError(MeshClusterException error) => OnPipelineThread(() => WriteError(ErrorRecords.From(error)));
 
     /// <summary>Asks ShouldProcess on the pipeline thread and waits for the answer.</summary>
     protected Task<bool> ShouldProcessAsync(string target, string action)
@@ -167,16 +168,5 @@ public abstract class AsyncCmdlet : PSCmdlet
         }
 
         return id;
-    }
-
-    internal static ErrorRecord ToErrorRecord(MeshClusterException ex)
-    {
-        var record = new ErrorRecord(ex, ex.ErrorId, ex.Category, ex.Target);
-        if (ex.RecommendedAction is not null)
-        {
-            record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = SecretRedactor.Redact(ex.RecommendedAction) };
-        }
-
-        return record;
     }
 }

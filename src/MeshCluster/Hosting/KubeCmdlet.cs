@@ -24,22 +24,32 @@ public abstract class KubeCmdlet : AsyncCmdlet
     /// <summary>-KubeConfig (or its defaults) as files, relative paths made absolute against PowerShell's location.</summary>
     private protected KubeConfigFiles KubeConfigFiles => _kubeConfigFiles ?? throw new InvalidOperationException("Resolved in BeginProcessing.");
 
-    /// <summary>A -Timeout must be positive: a terminating error with the cmdlet's own id otherwise.</summary>
-    private protected static void RequirePositive(TimeSpan timeout, string errorId)
+    /// <summary>The longest -Timeout: a week, as kubectl wait's longest.</summary>
+    private protected static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(7);
+
+    /// <summary>A -Timeout must be positive and at most <see cref="MaxTimeout"/>: a terminating error with the cmdlet's own id otherwise.</summary>
+    private protected static void RequireTimeout(TimeSpan timeout, string errorId)
     {
-        if (timeout <= TimeSpan.Zero)
+        if (timeout <= TimeSpan.Zero || timeout > MaxTimeout)
         {
-            throw new MeshClusterException(errorId, ErrorCategory.InvalidArgument, $"-Timeout must be positive; it is {timeout}.", timeout, terminating: true);
+            throw new MeshClusterException(errorId, ErrorCategory.InvalidArgument,
+                $"-Timeout must be positive and at most {MaxTimeout.TotalDays:0} days; it is {timeout}.", timeout, terminating: true);
         }
     }
 
     /// <summary>The context, checked, without a client (no credential plugin runs); a kubeconfig problem is a terminating error.</summary>
     private protected KubeContext ResolveContext(string? context = null) => KubeContextResolver.Resolve(KubeConfigFiles, context ?? Context);
 
-    /// <summary>A client for the context (cached for the session).</summary>
-    private protected KubeConnection Connect(string? context = null) => KubeClientFactory.Connect(ResolveContext(context), Reporter);
+    /// <summary>A client for the context (cached for the session); a credential plugin runs here, cancellable.</summary>
+    private protected Task<KubeConnection> ConnectAsync(CancellationToken cancellationToken, string? context = null) =>
+        KubeClientFactory.ConnectAsync(ResolveContext(context), Reporter, cancellationToken);
 
     /// <inheritdoc />
     protected override void BeginOnPipelineThread() =>
-        _kubeConfigFiles = KubeConfigFiles.Resolve(KubeConfig, GetUnresolvedProviderPathFromPSPath);
+        _kubeConfigFiles = KubeConfigFiles.Resolve(
+            KubeConfigArgument.WithDrivesResolved(KubeConfig, IsFileSystemDrive, GetUnresolvedProviderPathFromPSPath),
+            GetUnresolvedProviderPathFromPSPath);
+
+    private bool IsFileSystemDrive(string name) =>
+        SessionState.Drive.GetAll().Any(d => d.Provider.Name == "FileSystem" && string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
 }

@@ -11,7 +11,7 @@ public sealed class InstallSpecFileTests : IDisposable
     public void Dispose() => Directory.Delete(_root, true);
 
     [Fact]
-    public void CreatesFolders()
+    public void Creates_folders()
     {
         var path = Path.Combine(_root, "a", "b", "install.yaml");
         InstallSpecFile.Write(path, "kind: IstioOperator\n", force: false);
@@ -20,7 +20,7 @@ public sealed class InstallSpecFileTests : IDisposable
     }
 
     [Fact]
-    public void KeepsAnExistingFileWithoutForce()
+    public void Keeps_an_existing_file_without_Force()
     {
         var path = Path.Combine(_root, "install.yaml");
         File.WriteAllText(path, "old");
@@ -33,7 +33,7 @@ public sealed class InstallSpecFileTests : IDisposable
     }
 
     [Fact]
-    public void ForceOverwrites()
+    public void Force_overwrites()
     {
         var path = Path.Combine(_root, "install.yaml");
         File.WriteAllText(path, "old");
@@ -42,7 +42,7 @@ public sealed class InstallSpecFileTests : IDisposable
     }
 
     [Fact]
-    public void AFolderIsNotOverwrittenEvenWithForce()
+    public void A_folder_is_not_overwritten_even_with_Force()
     {
         var ex = Assert.Throws<MeshClusterException>(() => InstallSpecFile.Write(_root, "new", force: true));
         Assert.Equal(ErrorIds.InstallSpecFileExists, ex.ErrorId);

@@ -28,7 +28,7 @@ public class IstioOperatorYamlTests
     }
 
     [Fact]
-    public void RemoteProfileIsThePrimaryRemoteForm()
+    public void Remote_profile_is_the_primary_remote_form()
     {
         var yaml = Build(new InstallSpecParameters("cluster2", "network1", "mesh1", "istiod.example.com", InstallProfile.Remote));
         Assert.Equal(
@@ -115,7 +115,7 @@ public class IstioOperatorYamlTests
     }
 
     [Fact]
-    public void QuotedNetworkTextIsExact()
+    public void Quoted_network_text_is_exact()
     {
         var yaml = Build(new InstallSpecParameters("cluster2", "123", "yes", "192.0.2.10"));
         Assert.Contains("      meshID: \"yes\"\n", yaml);
@@ -123,7 +123,7 @@ public class IstioOperatorYamlTests
     }
 
     [Fact]
-    public void ValuesDeepMerge()
+    public void Values_deep_merge()
     {
         var values = new Dictionary<string, object?>
         {
@@ -170,7 +170,7 @@ public class IstioOperatorYamlTests
     }
 
     [Fact]
-    public void ValuesOverrideScalarsAndMergeNestedMaps()
+    public void Values_override_scalars_and_merge_nested_maps()
     {
         var values = new Dictionary<string, object?>
         {
@@ -199,14 +199,14 @@ public class IstioOperatorYamlTests
     }
 
     [Fact]
-    public void ValuesRepeatingTheSameValueAreFine()
+    public void Values_repeating_the_same_value_are_fine()
     {
         var values = new Dictionary<string, object?> { ["global"] = new Dictionary<string, object?> { ["network"] = "network1" } };
         Assert.Contains("network: network1", Build(new InstallSpecParameters("cluster2", "network1", "mesh1", "192.0.2.10", Values: values)));
     }
 
     [Fact]
-    public void ReaderFindsClusterAndNamespace()
+    public void Reader_finds_cluster_and_namespace()
     {
         var yaml = Build(new InstallSpecParameters("cluster2", "network1", "mesh1", "192.0.2.10", InstallProfile.Remote,
             new Dictionary<string, object?> { ["global"] = new Dictionary<string, object?> { ["istioNamespace"] = "ns-x" } }));

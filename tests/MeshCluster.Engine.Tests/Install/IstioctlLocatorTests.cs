@@ -24,7 +24,7 @@ public sealed class IstioctlLocatorTests : IDisposable
     }
 
     [Fact]
-    public void ExplicitPathWinsOverEnvironmentAndPath()
+    public void Explicit_path_wins_over_environment_and_PATH()
     {
         var explicitOne = MakeIstioctl("explicit");
         var env = MakeIstioctl("env");
@@ -33,7 +33,7 @@ public sealed class IstioctlLocatorTests : IDisposable
     }
 
     [Fact]
-    public void EnvironmentWinsOverPath()
+    public void Environment_wins_over_PATH()
     {
         var env = MakeIstioctl("env");
         var onPath = MakeIstioctl("path");
@@ -41,7 +41,7 @@ public sealed class IstioctlLocatorTests : IDisposable
     }
 
     [Fact]
-    public void FirstExecutableOnPath()
+    public void First_executable_on_PATH()
     {
         var notExecutable = MakeIstioctl("a", executable: false);
         var second = MakeIstioctl("b");
@@ -51,14 +51,14 @@ public sealed class IstioctlLocatorTests : IDisposable
     }
 
     [Fact]
-    public void OnWindowsTheExeIsFound()
+    public void On_Windows_the_exe_is_found()
     {
         var exe = MakeIstioctl("win", "istioctl.exe");
         Assert.Equal(exe, IstioctlLocator.Locate(null, "", Path.GetDirectoryName(exe), true));
     }
 
     [Fact]
-    public void NothingOnPathIsIstioctlNotFound()
+    public void Nothing_on_PATH_is_IstioctlNotFound()
     {
         Directory.CreateDirectory(Path.Combine(_root, "empty"));
         var ex = Assert.Throws<MeshClusterException>(() => IstioctlLocator.Locate(null, null, Path.Combine(_root, "empty"), false));

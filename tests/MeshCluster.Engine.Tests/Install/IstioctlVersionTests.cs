@@ -22,7 +22,7 @@ public class IstioctlVersionTests
     }
 
     [Fact]
-    public void ToleratesANoticeBeforeTheJson()
+    public void Tolerates_a_notice_before_the_JSON()
     {
         var v = IstioctlVersion.Parse("! a newer version is available\n{\"clientVersion\":{\"version\":\"1.7.3\"}}\n", "istioctl");
         Assert.Equal(7, v.Minor);
@@ -44,14 +44,14 @@ public class IstioctlVersionTests
     }
 
     [Fact]
-    public void Before17ItIsManifestApply()
+    public void Before_1_7_it_is_manifest_apply()
     {
         var args = new IstioctlVersion("1.6.8", 1, 6, 8).InstallArguments("/s.yaml", "cluster2", "/k/config");
         Assert.Equal(new[] { "manifest", "apply", "-f", "/s.yaml", "--context", "cluster2", "--kubeconfig", "/k/config" }, args);
     }
 
     [Fact]
-    public void From17ItIsInstallWithoutPrompt()
+    public void From_1_7_it_is_install_without_prompt()
     {
         var args = new IstioctlVersion("1.7.0", 1, 7, 0).InstallArguments("/s.yaml", "cluster2", null);
         Assert.Equal(new[] { "install", "-y", "-f", "/s.yaml", "--context", "cluster2" }, args);

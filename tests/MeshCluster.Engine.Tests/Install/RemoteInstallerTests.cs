@@ -36,7 +36,7 @@ public sealed class RemoteInstallerTests : IDisposable
     private int TempSpecs() => Directory.GetFiles(Path.GetTempPath(), "meshcluster-install-*.yaml").Length;
 
     [Fact]
-    public async Task InstallsThroughATemporaryFileThatIsRemoved()
+    public async Task Installs_through_a_temporary_file_that_is_removed()
     {
         var reporter = new RecordingReporter();
         var outcome = await RemoteInstaller.InstallAsync(Request(FakeIstioctl("1.24.0", 0)), (_, _) => Task.FromResult(true), reporter, CancellationToken.None);
@@ -57,7 +57,7 @@ public sealed class RemoteInstallerTests : IDisposable
     }
 
     [Fact]
-    public async Task FailureCarriesExitCodeAndTailAndRemovesTheTemporaryFile()
+    public async Task Failure_carries_exit_code_and_tail_and_removes_the_temporary_file()
     {
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() =>
             RemoteInstaller.InstallAsync(Request(FakeIstioctl("1.6.8", 4)), (_, _) => Task.FromResult(true), new RecordingReporter(), CancellationToken.None));
@@ -74,7 +74,7 @@ public sealed class RemoteInstallerTests : IDisposable
     }
 
     [Fact]
-    public async Task DeclinedRunsNothingAndWritesNoTemporaryFile()
+    public async Task Declined_runs_nothing_and_writes_no_temporary_file()
     {
         string? shown = null;
         var outcome = await RemoteInstaller.InstallAsync(Request(FakeIstioctl("1.24.0", 0), "/a/one", "/b/two"),
@@ -86,7 +86,7 @@ public sealed class RemoteInstallerTests : IDisposable
     }
 
     [Fact]
-    public async Task AMissingSpecFileIsInstallSpecFileNotFound()
+    public async Task A_missing_spec_file_is_InstallSpecFileNotFound()
     {
         var missing = Path.Combine(_root, "none.yaml");
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() => RemoteInstaller.InstallAsync(
@@ -96,7 +96,7 @@ public sealed class RemoteInstallerTests : IDisposable
     }
 
     [Fact]
-    public async Task AVersionThatCannotBeReadIsIstioctlVersionUnknown()
+    public async Task A_version_that_cannot_be_read_is_IstioctlVersionUnknown()
     {
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() =>
             RemoteInstaller.InstallAsync(Request(FakeIstioctl("banana", 0)), (_, _) => Task.FromResult(true), new RecordingReporter(), CancellationToken.None));

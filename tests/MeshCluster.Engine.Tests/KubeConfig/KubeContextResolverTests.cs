@@ -16,7 +16,8 @@ public sealed class KubeContextResolverTests
         KubeConfigFiles.Resolve(string.Join(Path.PathSeparator, names.Select(Fixture)), environment: string.Empty);
 
     private static KubeConnection Connect(KubeConfigFiles files, string? context, IOperationReporter? reporter = null) =>
-        KubeClientFactory.Connect(KubeContextResolver.Resolve(files, context), reporter ?? NullReporter.Instance);
+        KubeClientFactory.ConnectAsync(KubeContextResolver.Resolve(files, context), reporter ?? NullReporter.Instance, CancellationToken.None)
+            .GetAwaiter().GetResult();
 
     [Theory]
     [InlineData("two-contexts.yaml", null, "alpha", "https://alpha.invalid:6443", false)]
@@ -26,7 +27,7 @@ public sealed class KubeContextResolverTests
     {
         var reporter = new RecordingReporter();
         var resolved = KubeContextResolver.Resolve(Files(file), context);
-        var connection = KubeClientFactory.Connect(resolved, reporter);
+        var connection = Connect(Files(file), context, reporter);
 
         Assert.Equal(expectedContext, resolved.Name);
         Assert.Equal(expectedServer, resolved.Server);
@@ -42,7 +43,7 @@ public sealed class KubeContextResolverTests
         // exec-plugin-missing.yaml names a plugin that does not exist: only building a client runs it.
         var resolved = KubeContextResolver.Resolve(Files("exec-plugin-missing.yaml"), null);
         Assert.NotNull(resolved.Exec);
-        var ex = Assert.Throws<MeshClusterException>(() => KubeClientFactory.Connect(resolved, NullReporter.Instance));
+        var ex = Assert.Throws<MeshClusterException>(() => Connect(Files("exec-plugin-missing.yaml"), null));
         Assert.Equal(ErrorIds.KubeCredentialPluginFailed, ex.ErrorId);
     }
 
@@ -56,11 +57,13 @@ public sealed class KubeContextResolverTests
     }
 
     [Fact]
-    public void Exec_credential_plugins_give_the_token()
+    public async Task Exec_credential_plugins_give_the_token()
     {
         // The plugin path is relative to the kubeconfig (kubectl's rule for commands with a slash).
         var configuration = KubeClientFactory.BuildConfiguration(KubeContextResolver.Resolve(Files("exec-plugin.yaml"), null));
-        Assert.True(configuration.TokenProvider is not null || configuration.AccessToken is not null);
+        Assert.Null(configuration.AccessToken);
+        var header = await configuration.TokenProvider!.GetAuthenticationHeaderAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(("Bearer", "exec-plugin-token-0123456789abcdef"), (header.Scheme, header.Parameter));
         var ex = new MeshClusterException("X", ErrorCategory.NotSpecified, "exec-plugin-token-0123456789abcdef");
         Assert.DoesNotContain("exec-plugin-token", ex.Message);
     }

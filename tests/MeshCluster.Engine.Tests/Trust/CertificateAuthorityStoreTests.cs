@@ -200,7 +200,7 @@ public sealed class CertificateAuthorityStoreTests
         var root = await CertificateAuthorityMaker.CreateAsync(request, (t, _) => { target = t; return Task.FromResult(false); }, NullReporter.Instance, TestContext.Current.CancellationToken);
         Assert.Null(root);
         Assert.Equal(dir["certs"], target);
-        Assert.Empty(Files(dir.Path));
+        Assert.Empty(FilesUnder(dir.Path));
     }
 
     [Fact]
@@ -214,7 +214,7 @@ public sealed class CertificateAuthorityStoreTests
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() => IntermediatesAsync(root, dir.Path, "c1"));
         Assert.Equal(ErrorIds.CertificateAuthorityExpired, ex.ErrorId);
         Assert.Same(root, ex.Target);
-        Assert.Empty(Files(dir.Path));
+        Assert.Empty(FilesUnder(dir.Path));
     }
 
     [Fact]

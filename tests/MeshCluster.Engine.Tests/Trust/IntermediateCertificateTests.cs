@@ -24,7 +24,7 @@ public sealed class IntermediateCertificateTests
         var after = DateTimeOffset.UtcNow.AddSeconds(1);
 
         Assert.Equal(new[] { "cluster1", "cluster1/ca-cert.pem", "cluster1/ca-key.pem", "cluster1/cert-chain.pem", "cluster1/root-cert.pem", "root-cert.pem", "root-key.pem" },
-            Files(dir.Path));
+            FilesUnder(dir.Path));
         var cert = Anatomy(dir["cluster1/ca-cert.pem"]);
         var rootCert = Anatomy(dir["root-cert.pem"]);
         Assert.Equal(3, cert.Version);
@@ -81,6 +81,10 @@ public sealed class IntermediateCertificateTests
         Assert.Equal(dir["cluster1"], made.Path);
         Assert.Equal((CertificateKeyAlgorithm.Rsa, 4096), (made.KeyAlgorithm, made.KeySize));
         Assert.False(made.Certificate.HasPrivateKey);
+        Assert.Equal(File.ReadAllText(dir["cluster1/ca-cert.pem"]), made.CertificatePem);
+        Assert.Equal(File.ReadAllText(dir["root-cert.pem"]), made.RootCertificatePem);
+        Assert.Equal(made.Thumbprint, made.GetCertificate().GetCertHashString(HashAlgorithmName.SHA256));
+        Assert.Equal(root.Thumbprint, made.GetRootCertificate().GetCertHashString(HashAlgorithmName.SHA256));
         Assert.Empty(reporter.Warnings);
         RootCertificateTests.AssertNoKey(keyPem, reporter);
     }
@@ -201,7 +205,7 @@ public sealed class IntermediateCertificateTests
         var root = await RootAsync();
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() => IntermediatesAsync(root, dir.Path, "good", bad));
         Assert.Equal(ErrorIds.ClusterNameInvalid, ex.ErrorId);
-        Assert.Empty(Files(dir.Path));
+        Assert.Empty(FilesUnder(dir.Path));
     }
 
     [Fact]
@@ -216,7 +220,7 @@ public sealed class IntermediateCertificateTests
         Assert.Equal(ErrorIds.ClusterCertificateExists, ex.ErrorId);
         Assert.Equal(System.Management.Automation.ErrorCategory.ResourceExists, ex.Category);
         Assert.Equal(dir["b"], ex.Target);
-        Assert.Equal(new[] { "b", "b/ca-key.pem" }, Files(dir.Path));
+        Assert.Equal(new[] { "b", "b/ca-key.pem" }, FilesUnder(dir.Path));
 
         await MakeAsync(root, new ClusterCertificateRequest(new[] { "a", "b" }, dir.Path, CertificateFactory.DefaultValidity, null, null, Force: true));
         Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(dir["b/ca-key.pem"]));

@@ -60,6 +60,9 @@ public sealed class RootCertificateTests
         Assert.Equal((CertificateKeyAlgorithm.Rsa, 4096), (root.KeyAlgorithm, root.KeySize));
         Assert.Equal(dir.Path, root.Path);
         Assert.False(root.Certificate.HasPrivateKey);
+        Assert.Equal(File.ReadAllText(dir["root-cert.pem"]), root.CertificatePem);
+        Assert.Equal(der, root.GetCertificate().RawData);
+        Assert.False(root.GetCertificate().HasPrivateKey);
 
         // The key file: PKCS#8 as OpenSSL 3 writes it, owner only; it is the certificate's key.
         var keyPem = File.ReadAllText(dir["root-key.pem"]);
@@ -177,7 +180,7 @@ public sealed class RootCertificateTests
         Assert.Equal(Errors.ErrorIds.CertificateKeySizeInvalid, ex.ErrorId);
         Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, ex.Category);
         Assert.Equal(size, ex.Target);
-        Assert.Empty(Files(dir.Path));
+        Assert.Empty(FilesUnder(dir.Path));
     }
 
     [Fact]
@@ -197,7 +200,7 @@ public sealed class RootCertificateTests
         var started = DateTime.UtcNow;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CertificateAuthorityMaker.CreateAsync(request, (_, _) => Task.FromResult(true), NullReporter.Instance, cts.Token));
         Out($"RSA 4096 generation abandoned after {(DateTime.UtcNow - started).TotalMilliseconds:0} ms");
-        Assert.Empty(Files(dir.Path));
+        Assert.Empty(FilesUnder(dir.Path));
     }
 
     /// <summary>Neither the PEM nor any 16-character piece of its base64 appears in what was reported.</summary>

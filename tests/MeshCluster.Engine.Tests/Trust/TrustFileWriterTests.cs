@@ -23,7 +23,7 @@ public sealed class TrustFileWriterTests
             new TrustFile(dir["a/cert.pem"], "public", OwnerOnly: false),
         }, overwrite: false, NotExpected);
 
-        Assert.Equal(new[] { "a", "a/cert.pem", "a/key.pem" }, Files(dir.Path));
+        Assert.Equal(new[] { "a", "a/cert.pem", "a/key.pem" }, FilesUnder(dir.Path));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dir["a/key.pem"]));
         Assert.True(File.GetUnixFileMode(dir["a/cert.pem"]).HasFlag(UnixFileMode.OtherRead));
         Assert.Equal("secret", File.ReadAllText(dir["a/key.pem"]));
@@ -48,7 +48,7 @@ public sealed class TrustFileWriterTests
         Assert.Equal(dir["existing/blocker.pem"], ex.Target);
         Assert.Contains("Nothing was written", ex.Message);
         // Only what was there before: the folder made for first.pem is gone again, and so are the temporaries.
-        Assert.Equal(new[] { "existing", "existing/blocker.pem", "existing/blocker.pem/inside", "new", "new/sub" }, Files(dir.Path));
+        Assert.Equal(new[] { "existing", "existing/blocker.pem", "existing/blocker.pem/inside", "new", "new/sub" }, FilesUnder(dir.Path));
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class TrustFileWriterTests
             path => new MeshClusterException("Exists", ErrorCategory.ResourceExists, path, target: path)));
         Assert.Equal("Exists", ex.ErrorId);
         Assert.Equal("theirs", File.ReadAllText(dir["k.pem"]));
-        Assert.Equal(new[] { "k.pem" }, Files(dir.Path));
+        Assert.Equal(new[] { "k.pem" }, FilesUnder(dir.Path));
     }
 
     [Fact]
@@ -117,6 +117,6 @@ public sealed class TrustFileWriterTests
         Directory.CreateDirectory(dir["out/c1/ca-key.pem"]);
         var cluster = await Assert.ThrowsAsync<MeshClusterException>(() => IntermediatesAsync(root, dir["out"], "c1"));
         Assert.Equal(ErrorIds.CertificatePathInvalid, cluster.ErrorId);
-        Assert.Equal(new[] { "certs", "out", "out/c1", "out/c1/ca-key.pem" }, Files(dir.Path));
+        Assert.Equal(new[] { "certs", "out", "out/c1", "out/c1/ca-key.pem" }, FilesUnder(dir.Path));
     }
 }

@@ -92,7 +92,7 @@ internal static class TrustTestSupport
     }
 
     /// <summary>All files under a folder, relative, sorted: for "nothing was written" assertions.</summary>
-    public static string[] Files(string folder) =>
+    public static string[] FilesUnder(string folder) =>
         Directory.Exists(folder)
             ? Directory.GetFileSystemEntries(folder, "*", SearchOption.AllDirectories).Select(f => System.IO.Path.GetRelativePath(folder, f)).Order(StringComparer.Ordinal).ToArray()
             : Array.Empty<string>();

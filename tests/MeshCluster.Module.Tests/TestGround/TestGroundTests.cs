@@ -193,6 +193,12 @@ public sealed class TestGroundTests(ClustersFixture fixture)
                 await attached.All[i].Admin.CoreV1.ReadNamespaceAsync("default", cancellationToken: Ct);
             }
 
+            // A test ground's own kubeconfig: the CA key beside it is found, so a fault proxy chains to the cluster's CA.
+            await using (var proxy = FaultProxy.Start(attached.Cluster2))
+            {
+                Assert.True(proxy.ChainsToClusterCa);
+            }
+
             await attached.DisposeAsync();
         }
         finally
@@ -203,6 +209,36 @@ public sealed class TestGroundTests(ClustersFixture fixture)
         // Still running.
         await _clusters.Cluster1.Admin.CoreV1.ReadNamespaceAsync("default", cancellationToken: Ct);
         Assert.True(File.Exists(_clusters.KubeConfigPath));
+    }
+
+    [Fact]
+    public async Task A_fault_proxy_on_clusters_whose_CA_key_is_unknown_brings_its_own_CA_that_its_kubeconfig_trusts()
+    {
+        // A kubeconfig elsewhere (no pki folder beside it), as for clusters the test ground did not start.
+        var dir = Directory.CreateTempSubdirectory("meshcluster-foreign-");
+        var previous = Environment.GetEnvironmentVariable(TestClusters.AttachVariable);
+        try
+        {
+            var kubeConfig = Path.Combine(dir.FullName, "kubeconfig");
+            File.Copy(_clusters.KubeConfigPath, kubeConfig);
+            Environment.SetEnvironmentVariable(TestClusters.AttachVariable, kubeConfig);
+            var attached = await TestClusters.StartAsync(new TestClustersOptions { WorkDir = Path.Combine(dir.FullName, "work") }, Ct);
+            await using (var proxy = FaultProxy.Start(attached.Cluster2))
+            {
+                Assert.False(proxy.ChainsToClusterCa);
+                Assert.NotEqual(await File.ReadAllTextAsync(attached.Cluster2.CaFile, Ct), await File.ReadAllTextAsync(proxy.CaFile, Ct));
+                using var client = ProxyClients.Kube(proxy.KubeConfigPath, proxy.ContextName);
+                Assert.Equal("default", (await client.CoreV1.ReadNamespaceAsync("default", cancellationToken: Ct)).Metadata.Name);
+                Assert.Single(proxy.Requests);
+            }
+
+            await attached.DisposeAsync();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(TestClusters.AttachVariable, previous);
+            dir.Delete(recursive: true);
+        }
     }
 
     private static async Task<V1Deployment> WaitDeploymentAsync(IKubernetes client, string ns, string name, Func<V1Deployment, bool> done, TimeSpan timeout)

@@ -1,6 +1,8 @@
-using MeshCluster.Engine.Install;
+using System.Management.Automation;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Processes;
 
-namespace MeshCluster.Engine.Tests.Install;
+namespace MeshCluster.Engine.Tests.Processes;
 
 /// <summary>Runs /bin/sh scripts: the tests machines are Linux.</summary>
 public sealed class ChildProcessTests : IDisposable
@@ -9,8 +11,10 @@ public sealed class ChildProcessTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, true);
 
+    private static MeshClusterException StartFailed(string reason) => new("TestStartFailed", ErrorCategory.ResourceUnavailable, reason);
+
     [Fact]
-    public async Task LinesArriveWhileTheProcessRuns()
+    public async Task Lines_arrive_while_the_process_runs()
     {
         // The script prints a line, then waits until the test has seen it: if lines only came
         // after exit, it would never exit and the 60 s guard below would fail the test.
@@ -22,36 +26,36 @@ public sealed class ChildProcessTests : IDisposable
             {
                 lock (seen) seen.Add((isError ? "E:" : "O:") + line);
                 if (line == "first") File.WriteAllText(go, "");
-            }, guard.Token);
+            }, StartFailed, guard.Token);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(new[] { "E:err-line", "O:first", "O:second" }, seen.OrderBy(s => s, StringComparer.Ordinal));
     }
 
     [Fact]
-    public async Task ExitCodeAndTheLast20Lines()
+    public async Task Exit_code_and_the_last_20_lines()
     {
-        var result = await ChildProcess.RunAsync("/bin/sh", new[] { "-c", "for i in $(seq 1 30); do echo line$i; done; exit 7" }, null, (_, _) => { }, CancellationToken.None);
+        var result = await ChildProcess.RunAsync("/bin/sh", new[] { "-c", "for i in $(seq 1 30); do echo line$i; done; exit 7" }, null, (_, _) => { }, StartFailed, CancellationToken.None);
         Assert.Equal(7, result.ExitCode);
         Assert.Equal(Enumerable.Range(11, 20).Select(i => "line" + i), result.Tail);
     }
 
     [Fact]
-    public async Task EnvironmentReachesTheChild()
+    public async Task Environment_reaches_the_child()
     {
         var lines = new List<string>();
         await ChildProcess.RunAsync("/bin/sh", new[] { "-c", "echo \"$KUBECONFIG\"" },
-            new Dictionary<string, string> { ["KUBECONFIG"] = "/a:/b" }, (l, _) => lines.Add(l), CancellationToken.None);
+            new Dictionary<string, string> { ["KUBECONFIG"] = "/a:/b" }, (l, _) => lines.Add(l), StartFailed, CancellationToken.None);
         Assert.Equal(new[] { "/a:/b" }, lines);
     }
 
     [Fact]
-    public async Task CancellingKillsTheProcessTree()
+    public async Task Cancelling_kills_the_process_tree()
     {
         var pidFile = Path.Combine(_root, "pid");
         using var cts = new CancellationTokenSource();
         var run = ChildProcess.RunAsync("/bin/sh", new[] { "-c", $"sleep 300 & echo $! > '{pidFile}'; echo started; wait" }, null,
-            (line, _) => { if (line == "started") cts.Cancel(); }, cts.Token);
+            (line, _) => { if (line == "started") cts.Cancel(); }, StartFailed, cts.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
 
         var grandchild = int.Parse(File.ReadAllText(pidFile).Trim());
@@ -61,13 +65,23 @@ public sealed class ChildProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task AProgramThatCannotStartIsIstioctlStartFailed()
+    public async Task A_program_that_cannot_start_is_the_callers_error()
     {
         var file = Path.Combine(_root, "not-a-program");
         File.WriteAllText(file, "no shebang, not executable");
-        var ex = await Assert.ThrowsAsync<MeshCluster.Engine.Errors.MeshClusterException>(() =>
-            ChildProcess.RunAsync(file, Array.Empty<string>(), null, (_, _) => { }, CancellationToken.None));
-        Assert.Equal(MeshCluster.Engine.Errors.ErrorIds.IstioctlStartFailed, ex.ErrorId);
+        var ex = await Assert.ThrowsAsync<MeshClusterException>(() =>
+            ChildProcess.RunAsync(file, Array.Empty<string>(), null, (_, _) => { }, StartFailed, CancellationToken.None));
+        Assert.Equal("TestStartFailed", ex.ErrorId);
+        Assert.Contains("denied", ex.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Arguments_with_spaces_reach_the_program_whole()
+    {
+        var lines = new List<string>();
+        await ChildProcess.RunAsync("/bin/sh", new[] { "-c", "for a in \"$@\"; do echo \"<$a>\"; done", "sh", "one two", "'three'", "$HOME" }, null,
+            (l, _) => lines.Add(l), StartFailed, CancellationToken.None);
+        Assert.Equal(new[] { "<one two>", "<'three'>", "<$HOME>" }, lines);
     }
 
     private static bool IsRunning(int pid)

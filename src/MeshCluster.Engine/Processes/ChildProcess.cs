@@ -1,24 +1,27 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Management.Automation;
 using System.Text;
 using MeshCluster.Engine.Errors;
 
-namespace MeshCluster.Engine.Install;
+namespace MeshCluster.Engine.Processes;
 
 /// <summary>How a child process ended, with the last lines it printed.</summary>
 public sealed record ChildProcessResult(int ExitCode, IReadOnlyList<string> Tail, TimeSpan Duration);
 
 /// <summary>
 /// Runs a program and hands each line of stdout and stderr to <c>onLine</c> as it arrives (not after
-/// exit). Cancellation kills the whole process tree, so Ctrl+C leaves no istioctl behind.
+/// exit). Cancellation kills the whole process tree, so Ctrl+C leaves no istioctl (or credential
+/// plugin) behind. Arguments go to the program as given, one by one: no shell splits or interprets them.
 /// </summary>
 public static class ChildProcess
 {
     public const int TailLines = 20;
 
+    /// <param name="onLine">Each line as it comes, with true for stderr.</param>
+    /// <param name="startFailed">The error when the program cannot be started (not found, not executable): the caller's id.</param>
     public static async Task<ChildProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments,
-        IReadOnlyDictionary<string, string>? environment, Action<string, bool> onLine, CancellationToken ct)
+        IReadOnlyDictionary<string, string>? environment, Action<string, bool> onLine, Func<string, MeshClusterException> startFailed,
+        CancellationToken ct)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -46,11 +49,10 @@ public static class ChildProcess
         }
         catch (Win32Exception ex)
         {
-            throw new MeshClusterException(ErrorIds.IstioctlStartFailed, ErrorCategory.ResourceUnavailable,
-                $"'{fileName}' could not be started: {ex.Message.TrimEnd('.')}.", target: fileName, inner: ex);
+            throw startFailed(ex.Message.TrimEnd('.'));
         }
 
-        // istioctl never reads stdin here; closing it keeps a prompt from waiting forever.
+        // Nothing is ever typed in; closing stdin keeps a prompt from waiting forever.
         process.StandardInput.Close();
 
         void Line(string line, bool isError)

@@ -1,0 +1,72 @@
+using k8s;
+using k8s.Models;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
+using MeshCluster.Engine.RemoteSecret;
+
+namespace MeshCluster.Engine.DayTwo;
+
+/// <summary>
+/// Asks the remote API server, with the token itself, "may I" for every right of
+/// <see cref="ReaderServiceAccount.RequiredAccess"/> (one SelfSubjectAccessReview each) and names
+/// each one denied.
+/// </summary>
+internal static class RemoteAuthorizationCheck
+{
+    private const int MaxParallel = 8;
+
+    public static async Task<(bool Granted, string Detail)> RunAsync(KubeConnection connection, TimeSpan timeout, CancellationToken ct)
+    {
+        var required = ReaderServiceAccount.RequiredAccess;
+        var answers = new bool?[required.Count];
+        string? failure = null;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await System.Threading.Tasks.Parallel.ForEachAsync(Enumerable.Range(0, required.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = MaxParallel, CancellationToken = deadline.Token },
+                async (i, token) => answers[i] = await AllowedAsync(connection, required[i], token).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            failure = $"No answer to every access review within {timeout.TotalSeconds:0.#} s (-Timeout).";
+        }
+        catch (MeshClusterException ex)
+        {
+            failure = $"The access reviews cannot be made: {ex.Message}";
+        }
+
+        if (failure is not null) return (false, failure);
+
+        var denied = required.Where((_, i) => answers[i] != true).ToList();
+        if (denied.Count == 0)
+        {
+            return (true, $"All {required.Count} rights istiod reads with are granted ({Describe(required)}).");
+        }
+
+        return (false, $"Missing {denied.Count} of {required.Count} rights: may not {Describe(denied)}. " +
+                       "Is the reader ClusterRoleBinding (istio-reader-clusterrole-<namespace>) there, naming this service account?");
+    }
+
+    private static async Task<bool> AllowedAsync(KubeConnection connection, ReaderAccess access, CancellationToken ct)
+    {
+        var review = new V1SelfSubjectAccessReview
+        {
+            Spec = new V1SelfSubjectAccessReviewSpec
+            {
+                ResourceAttributes = new V1ResourceAttributes { Group = access.Group, Resource = access.Resource, Verb = access.Verb },
+            },
+        };
+        var answer = await KubeApi.CallAsync(connection, $"asking whether it may {access.Verb} {access.QualifiedResource}",
+            c => c.Client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(review, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        return answer.Status?.Allowed == true;
+    }
+
+    /// <summary>"get, list, watch pods, services; list endpointslices.discovery.k8s.io": resources grouped by the verbs that apply, in the role's order.</summary>
+    private static string Describe(IEnumerable<ReaderAccess> rights) =>
+        string.Join("; ", rights.GroupBy(r => r.QualifiedResource)
+            .Select(g => (Verbs: string.Join(", ", g.Select(r => r.Verb)), Resource: g.Key))
+            .GroupBy(x => x.Verbs)
+            .Select(g => $"{g.Key} {string.Join(", ", g.Select(x => x.Resource))}"));
+}

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Authentication;
+using k8s;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
+using MeshCluster.Engine.RemoteSecret;
+
+namespace MeshCluster.Engine.DayTwo;
+
+/// <summary>How Test-IstioRemoteCluster checks: each check's time limit, and how early a nearing expiry warns (zero: never).</summary>
+public sealed record RemoteClusterTestOptions(TimeSpan Timeout, TimeSpan ExpiryWarning);
+
+/// <summary>
+/// Tests one remote secret with exactly the credentials istiod would use (server, CA, tls-server-name,
+/// bearer token; nothing else of its kubeconfig), in the order istiod depends on them. An unhealthy
+/// remote is a result; only Ctrl+C ends it early.
+/// </summary>
+public static class RemoteClusterHealthChecker
+{
+    public const string Format = "Format";
+    public const string Server = "Server";
+    public const string Tls = "Tls";
+    public const string Authentication = "Authentication";
+    public const string Authorization = "Authorization";
+    public const string TokenExpiry = "TokenExpiry";
+    public const string Activity = "Testing remote clusters";
+
+    public static async Task<IstioRemoteClusterHealth> CheckAsync(RemoteSecretEntry entry, RemoteClusterTestOptions options,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var info = entry.Info;
+        var checks = new List<IstioRemoteClusterCheck>();
+        void Add(string name, RemoteCheckStatus status, string detail)
+        {
+            checks.Add(new IstioRemoteClusterCheck(name, status, detail));
+            reporter.Verbose($"Remote cluster '{info.ClusterName}': {name} {status}: {detail}");
+        }
+
+        IstioRemoteClusterHealth Result() => new(info.ClusterName, info.SecretName, info.Namespace, info.Context, info.Server, checks, watch.Elapsed);
+        void SkipFrom(string first, string why)
+        {
+            var order = new[] { Format, Server, Tls, Authentication, Authorization, TokenExpiry };
+            foreach (var name in order.SkipWhile(n => n != first)) Add(name, RemoteCheckStatus.Skipped, why);
+        }
+
+        reporter.Progress(Activity, $"{info.ClusterName}: format", -1);
+        if (entry.Blocking.Count > 0) Add(Format, RemoteCheckStatus.Failed, string.Join(" ", entry.Blocking));
+        else if (entry.Notes.Count > 0) Add(Format, RemoteCheckStatus.Warning, string.Join(" ", entry.Notes));
+        else Add(Format, RemoteCheckStatus.Passed, $"Secret {info.Namespace}/{info.SecretName} holds a kubeconfig for '{info.ClusterName}' with a bearer token.");
+
+        var credentials = entry.Credentials;
+        if (credentials is null)
+        {
+            SkipFrom(Server, "Not checked: the kubeconfig names no server.");
+            return Result();
+        }
+
+        if (!Uri.TryCreate(credentials.Server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.Host.Length == 0)
+        {
+            Add(Server, RemoteCheckStatus.Failed, $"'{credentials.Server}' is not an absolute https URL.");
+            SkipFrom(Tls, "Not checked: no server URL.");
+            return Result();
+        }
+
+        // Only a token is sent: for a secret without one, the server and TLS are still checked, anonymously.
+        reporter.Progress(Activity, $"{info.ClusterName}: connecting to {credentials.Server}", -1);
+        using var connection = KubeClientFactory.FromKubeConfigText(credentials.ToKubeConfig(info.ClusterName, withToken: entry.HasUsableToken), info.ClusterName, out var unusable);
+        if (connection is null)
+        {
+            Add(Server, RemoteCheckStatus.Failed, $"No client can be built from the secret's server and CA: {unusable}.");
+            SkipFrom(Tls, "Not checked: no client.");
+            return Result();
+        }
+
+        var probe = await ProbeAsync(connection, options.Timeout, ct).ConfigureAwait(false);
+        if (probe.Status is { } answered && (int)answered >= 500)
+        {
+            probe = probe with { Kind = ProbeKind.Unreachable, Detail = $"{credentials.Server} answers {(int)answered} ({answered}), still after retries: {probe.Detail}" };
+        }
+
+        if (probe.Kind == ProbeKind.Unreachable)
+        {
+            Add(Server, RemoteCheckStatus.Failed, probe.Detail);
+            SkipFrom(Tls, "Not checked: the server cannot be reached.");
+            return Result();
+        }
+
+        Add(Server, RemoteSecretNames.IsLoopbackServer(credentials.Server) ? RemoteCheckStatus.Warning : RemoteCheckStatus.Passed,
+            RemoteSecretNames.IsLoopbackServer(credentials.Server)
+                ? $"{credentials.Server} answers here, but it is a loopback address: istiod in the primary cluster cannot reach it."
+                : $"{credentials.Server} answers.");
+
+        if (probe.Kind == ProbeKind.TlsFailed)
+        {
+            Add(Tls, RemoteCheckStatus.Failed, probe.Detail);
+            SkipFrom(Authentication, "Not checked: no TLS connection.");
+            return Result();
+        }
+
+        Add(Tls, uri.Scheme == Uri.UriSchemeHttp || credentials.InsecureSkipTlsVerify ? RemoteCheckStatus.Warning : RemoteCheckStatus.Passed, TlsDetail(credentials, uri));
+
+        if (!entry.HasUsableToken)
+        {
+            SkipFrom(Authentication, $"Not checked: no bearer token to test (the user authenticates by {info.AuthType?.ToString() ?? "nothing readable"}).");
+            return Result();
+        }
+
+        var who = entry.Claims?.ServiceAccount is { } sa ? $" as ServiceAccount {entry.Claims.ServiceAccountNamespace}/{sa}" : string.Empty;
+        if (probe.Status == HttpStatusCode.Unauthorized)
+        {
+            Add(Authentication, RemoteCheckStatus.Failed,
+                "The API server rejects the token (401 Unauthorized): it was revoked (its token secret deleted), it expired, or it belongs to another cluster.");
+            Add(Authorization, RemoteCheckStatus.Skipped, "Not checked: the token is not accepted.");
+            AddExpiry(entry, options, Add); // its claims still say when it expires
+            return Result();
+        }
+
+        Add(Authentication, RemoteCheckStatus.Passed, $"The token is accepted{who}.");
+
+        reporter.Progress(Activity, $"{info.ClusterName}: {ReaderServiceAccount.RequiredAccess.Count} access reviews", -1);
+        var (granted, detail) = await RemoteAuthorizationCheck.RunAsync(connection, options.Timeout, ct).ConfigureAwait(false);
+        Add(Authorization, granted ? RemoteCheckStatus.Passed : RemoteCheckStatus.Failed, detail);
+        AddExpiry(entry, options, Add);
+        return Result();
+    }
+
+    private static void AddExpiry(RemoteSecretEntry entry, RemoteClusterTestOptions options, Action<string, RemoteCheckStatus, string> add)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (entry.Claims is null)
+        {
+            add(TokenExpiry, RemoteCheckStatus.Passed, "The token is no JWT: no expiry can be read from it.");
+        }
+        else if (entry.Claims.Expires is not { } expires)
+        {
+            add(TokenExpiry, RemoteCheckStatus.Passed, "The token never expires (a token secret's token: deleting that secret revokes it).");
+        }
+        else if (expires <= now)
+        {
+            add(TokenExpiry, RemoteCheckStatus.Failed, $"The token expired at {expires:u}, {Span(now - expires)} ago: istiod has lost this cluster. Publish-IstioRemoteSecret -TokenLifetime renews it.");
+        }
+        else if (expires - now <= options.ExpiryWarning)
+        {
+            add(TokenExpiry, RemoteCheckStatus.Warning, $"The token expires at {expires:u}, in {Span(expires - now)}: renew it with Publish-IstioRemoteSecret -TokenLifetime, or istiod loses this cluster then.");
+        }
+        else
+        {
+            add(TokenExpiry, RemoteCheckStatus.Passed, $"The token expires at {expires:u}, in {Span(expires - now)}.");
+        }
+    }
+
+    private static string TlsDetail(RemoteCredentials credentials, Uri uri)
+    {
+        if (uri.Scheme == Uri.UriSchemeHttp) return "The server URL is http: the connection is not encrypted and the server's identity is not verified.";
+        if (credentials.InsecureSkipTlsVerify) return "The kubeconfig sets insecure-skip-tls-verify: the server's identity is not verified.";
+        var by = credentials.CertificateAuthority is { Length: > 0 } ? "the secret's certificate-authority-data" : "the system's trusted roots";
+        return $"The server's certificate is verified by {by}" + (credentials.TlsServerName is { } name ? $" (tls-server-name {name})." : ".");
+    }
+
+    internal static string Span(TimeSpan span) => span.TotalDays >= 1
+        ? $"{(int)span.TotalDays} d {span.Hours} h"
+        : span.TotalHours >= 1 ? $"{(int)span.TotalHours} h {span.Minutes} min" : $"{Math.Max(0, (int)span.TotalMinutes)} min {span.Seconds} s";
+
+    private enum ProbeKind { Answered, TlsFailed, Unreachable }
+
+    private sealed record Probe(ProbeKind Kind, HttpStatusCode? Status, string Detail);
+
+    /// <summary>GET /version with the secret's credentials: whether the server answers, over verified TLS, and what it says to the token.</summary>
+    private static async Task<Probe> ProbeAsync(KubeConnection connection, TimeSpan timeout, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await KubeApi.CallAsync(connection, "reading /version", c => c.Client.Version.GetCodeAsync(c.Token), deadline.Token).ConfigureAwait(false);
+            return new Probe(ProbeKind.Answered, HttpStatusCode.OK, "answered");
+        }
+        catch (MeshClusterException ex) when (ex.StatusCode is { } status)
+        {
+            return new Probe(ProbeKind.Answered, status, ex.Message);
+        }
+        catch (MeshClusterException ex) when (ex.ErrorId == ErrorIds.KubeApiUnreachable)
+        {
+            if (Find<AuthenticationException>(ex) is { } tls)
+            {
+                return new Probe(ProbeKind.TlsFailed, null,
+                    $"The server's certificate is not verified by the secret's CA ({tls.Message.TrimEnd('.')}): a wrong certificate-authority-data, or a certificate that does not name {connection.Server} (or its tls-server-name).");
+            }
+
+            return new Probe(ProbeKind.Unreachable, null, $"Cannot reach {connection.Server}: {Innermost(ex).Message.TrimEnd('.')}.");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // A refused connection is retried until the deadline too: the debug stream shows each attempt and why.
+            return new Probe(ProbeKind.Unreachable, null, $"No answer from {connection.Server} within {timeout.TotalSeconds:0.#} s (-Timeout); $DebugPreference = 'Continue' shows each attempt.");
+        }
+    }
+
+    private static T? Find<T>(Exception? ex) where T : Exception => ex switch
+    {
+        null => null,
+        T found => found,
+        _ => Find<T>(ex.InnerException),
+    };
+
+    private static Exception Innermost(Exception ex) => ex.InnerException is null ? ex : Innermost(ex.InnerException);
+}

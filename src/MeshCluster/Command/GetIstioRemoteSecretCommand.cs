@@ -1,0 +1,41 @@
+using System.Management.Automation;
+using MeshCluster.Engine.DayTwo;
+using MeshCluster.Engine.Naming;
+using MeshCluster.Hosting;
+
+namespace MeshCluster.Commands;
+
+/// <summary>
+/// Day two: the remote secrets of a primary (Secrets labelled istio/multiCluster=true in istiod's
+/// namespace), read as istiod reads them, with what is wrong listed, never thrown. No token is shown.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "IstioRemoteSecret")]
+[OutputType(typeof(IstioRemoteSecretInfo))]
+public sealed class GetIstioRemoteSecretCommand : KubeCmdlet
+{
+    /// <summary>The primary cluster's context; default: the kubeconfig's current-context.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("PrimaryContext")]
+    [ArgumentCompleter(typeof(KubeContextCompleter))]
+    [ValidateNotNullOrEmpty]
+    public override string? Context { get; set; }
+
+    /// <summary>Only these remote clusters (wildcards allowed); a name without wildcards that matches nothing is RemoteSecretNotFound.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? ClusterName { get; set; }
+
+    /// <summary>istiod's namespace in the primary.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Namespace { get; set; } = IstioDefaults.Namespace;
+
+    /// <inheritdoc />
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var found = await RemoteSecretReader.FindAsync(await ConnectAsync(cancellationToken).ConfigureAwait(false), new RemoteSecretSelection(Namespace, ClusterName), Reporter, cancellationToken).ConfigureAwait(false);
+        foreach (var entry in found.Entries) Emit(entry.Info);
+        foreach (var missing in found.NotFound) EmitError(missing);
+    }
+}
