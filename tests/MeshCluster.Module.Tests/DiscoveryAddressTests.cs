@@ -236,7 +236,8 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
         var result = ps.Invoke("[pscustomobject]@{Context='cluster1'},[pscustomobject]@{Context='cluster2'} | Get-IstioDiscoveryAddress -Namespace $args[0]", ns);
 
         Assert.Empty(result.Errors);
-        Assert.Collection(result.Output,
+        // Both at once: results come in completion order, each naming its context.
+        Assert.Collection(result.Output.OrderBy(a => (string)a.Prop("Context")!, StringComparer.Ordinal),
             a => { Assert.Equal("cluster1", a.Prop("Context")); Assert.Equal("192.0.2.51", a.Prop("Address")); },
             a => { Assert.Equal("cluster2", a.Prop("Context")); Assert.Equal("198.51.100.52", a.Prop("Address")); });
     }

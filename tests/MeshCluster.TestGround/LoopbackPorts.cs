@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace MeshCluster.TestGround;
 
-internal static class LoopbackPorts
+public static class LoopbackPorts
 {
     private static readonly HashSet<int> Handed = new();
 

@@ -5,9 +5,10 @@ namespace MeshCluster.TestGround;
 
 /// <summary>
 /// Kubeconfigs for the proxies: a copy of the test ground's kubeconfig (every context still there)
-/// plus contexts that reach one cluster through a proxy, with that cluster's user and namespace.
+/// plus contexts that reach one cluster through a proxy (or, with its own server and CA, straight: several
+/// names for one cluster, as a fleet test needs), with that cluster's user and namespace.
 /// </summary>
-internal static class ProxyKubeConfig
+public static class ProxyKubeConfig
 {
     /// <param name="cluster">The cluster behind the proxy (its context gives the user).</param>
     /// <param name="path">Where to write (0600).</param>

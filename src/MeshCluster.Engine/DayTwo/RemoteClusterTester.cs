@@ -6,22 +6,33 @@ namespace MeshCluster.Engine.DayTwo;
 /// <summary>What Test-IstioRemoteCluster found for one input: a health per remote secret, and the cluster names that have none.</summary>
 public sealed record RemoteClusterTestResult(IReadOnlyList<IstioRemoteClusterHealth> Health, IReadOnlyList<MeshClusterException> NotFound);
 
-/// <summary>Test-IstioRemoteCluster for one primary and selection: reads the remote secrets, then checks each in turn.</summary>
+/// <summary>Test-IstioRemoteCluster for one primary and selection: reads the remote secrets, then checks them, several at once.</summary>
 public static class RemoteClusterTester
 {
+    /// <param name="parallel">How many remotes are checked at once.</param>
+    /// <param name="tested">Called with each health as it is known (in completion order), so the caller can write it at once.</param>
     public static async Task<RemoteClusterTestResult> TestAsync(KubeConnection primary, RemoteSecretSelection selection, RemoteClusterTestOptions options,
-        IOperationReporter reporter, CancellationToken ct)
+        int parallel, Action<IstioRemoteClusterHealth> tested, IOperationReporter reporter, CancellationToken ct)
     {
         var found = await RemoteSecretReader.FindAsync(primary, selection, reporter, ct).ConfigureAwait(false);
         var health = new List<IstioRemoteClusterHealth>();
+        var total = found.Entries.Count;
         try
         {
-            for (var i = 0; i < found.Entries.Count; i++)
-            {
-                var entry = found.Entries[i];
-                reporter.Progress(RemoteClusterHealthChecker.Activity, $"{entry.Info.ClusterName} ({i + 1} of {found.Entries.Count})", 100 * i / found.Entries.Count);
-                health.Add(await RemoteClusterHealthChecker.CheckAsync(entry, options, reporter, ct).ConfigureAwait(false));
-            }
+            await Parallel.ForEachAsync(found.Entries, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel), CancellationToken = ct },
+                async (entry, token) =>
+                {
+                    var result = await RemoteClusterHealthChecker.CheckAsync(entry, options, reporter, token).ConfigureAwait(false);
+                    int done;
+                    lock (health)
+                    {
+                        health.Add(result);
+                        done = health.Count;
+                    }
+
+                    reporter.Progress(RemoteClusterHealthChecker.Activity, $"{entry.Info.ClusterName}: {done} of {total} checked", 100 * done / Math.Max(1, total));
+                    tested(result);
+                }).ConfigureAwait(false);
         }
         finally
         {

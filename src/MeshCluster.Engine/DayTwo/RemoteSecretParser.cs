@@ -3,6 +3,7 @@ using k8s;
 using k8s.KubeConfigModels;
 using k8s.Models;
 using MeshCluster.Engine.Input;
+using MeshCluster.Engine.KubeConfig;
 using MeshCluster.Engine.RemoteSecret;
 
 namespace MeshCluster.Engine.DayTwo;
@@ -175,26 +176,13 @@ public static class RemoteSecretParser
         K8SConfiguration? config;
         try
         {
-            // Syntax and nesting first, without recursion (a Secret nested 20,000 deep must not end the session);
-            // its reasons name a line and column, never the content.
-            InputLimits.CheckYaml(text, reason => new FormatException(reason));
-            config = KubernetesYaml.Deserialize<K8SConfiguration>(text);
+            // One pass without recursion or reflection: a Secret nested 20,000 deep must not end the session,
+            // and the reasons name a line, never the content.
+            config = KubeConfigReader.Read(text, reason => new FormatException(reason));
         }
         catch (FormatException ex)
         {
-            // The limits' reasons read "it is ...".
-            problems.Add($"The kubeconfig{ex.Message[2..]}.");
-            return null;
-        }
-        catch (YamlDotNet.Core.YamlException ex)
-        {
-            problems.Add($"The kubeconfig is not valid kubeconfig YAML (line {ex.Start.Line}, column {ex.Start.Column}).");
-            return null;
-        }
-        catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))
-        {
-            // Content from the cluster, not from the user: whatever the deserializer trips on is a problem to list, never a crash.
-            problems.Add($"The kubeconfig is not valid kubeconfig YAML ({ex.GetType().Name}).");
+            problems.Add($"The kubeconfig cannot be used: {ex.Message}.");
             return null;
         }
 

@@ -10,9 +10,13 @@ namespace MeshCluster.Engine.KubeConfig;
 /// Loads and merges kubeconfig files the way kubectl does: the first file that defines a cluster,
 /// user or context by name wins, and the first non-empty current-context wins. Relative file
 /// references are made absolute against the file that holds them, before merging.
+/// A file is parsed once per session: later calls reuse it while its write time and length are the same.
 /// </summary>
 public static class KubeConfigMerger
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTime Written, long Length, K8SConfiguration Config)> Parsed =
+        new(StringComparer.Ordinal);
+
     public static MergedKubeConfig Load(IReadOnlyList<string> paths)
     {
         var existing = paths.Where(File.Exists).ToArray();
@@ -26,29 +30,27 @@ public static class KubeConfigMerger
         }
 
         // kubectl skips missing files in a KUBECONFIG list; so do we.
-        var files = existing.Select(ParseFile).ToArray();
+        var files = existing.Select(ParseOnce).ToArray();
         return Merge(files);
+    }
+
+    /// <summary>The file's parse, again only when the file changed (a kubeconfig is edited by kubectl, az, aws... between calls).</summary>
+    private static (string Path, K8SConfiguration Config) ParseOnce(string path)
+    {
+        var info = new FileInfo(path);
+        var (written, length) = (info.LastWriteTimeUtc, info.Exists ? info.Length : -1);
+        if (Parsed.TryGetValue(path, out var cached) && cached.Written == written && cached.Length == length) return (path, cached.Config);
+        var parsed = ParseFile(path);
+        // A device or pipe (length 0, no write time worth trusting) is read every time.
+        if (info.Exists && length > 0) Parsed[path] = (written, length, parsed.Config);
+        return parsed;
     }
 
     internal static (string Path, K8SConfiguration Config) ParseFile(string path)
     {
-        // Size, syntax and nesting first, without recursion: the typed read below recurses per level.
+        // Size first; then syntax, nesting and shape in one pass without recursion or reflection.
         var text = InputLimits.ReadText(path, reason => Invalid(path, reason));
-        InputLimits.CheckYaml(text, reason => Invalid(path, reason));
-        K8SConfiguration config;
-        try
-        {
-            config = KubernetesYaml.Deserialize<K8SConfiguration>(text) ?? new K8SConfiguration();
-        }
-        catch (Exception ex) when (Find<YamlDotNet.Core.YamlException>(ex) is { } y)
-        {
-            // YamlDotNet's message names line and column, not the content: safe to show.
-            throw Invalid(path, $"it is not valid kubeconfig YAML (line {y.Start.Line}, column {y.Start.Column}: {Innermost(y).Message.TrimEnd('.')})");
-        }
-        catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException)
-        {
-            throw Invalid(path, $"it is not valid kubeconfig YAML ({ex.Message.TrimEnd('.')})");
-        }
+        var config = KubeConfigReader.Read(text, reason => Invalid(path, reason));
 
         if (config.Kind is { Length: > 0 } kind && !string.Equals(kind, "Config", StringComparison.Ordinal))
         {
@@ -130,11 +132,6 @@ public static class KubeConfigMerger
 
     private static string? Absolute(string dir, string? path) =>
         string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(dir, path));
-
-    private static T? Find<T>(Exception? ex) where T : Exception =>
-        ex is null ? null : ex as T ?? Find<T>(ex.InnerException);
-
-    private static Exception Innermost(Exception ex) => ex.InnerException is null ? ex : Innermost(ex.InnerException);
 
     internal static MeshClusterException Invalid(string path, string what) =>
         new(ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, $"The kubeconfig file '{path}' is invalid: {what}.",

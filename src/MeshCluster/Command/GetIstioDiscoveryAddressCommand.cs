@@ -11,7 +11,7 @@ namespace MeshCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "IstioDiscoveryAddress")]
 [OutputType(typeof(IstioDiscoveryAddress))]
-public sealed class GetIstioDiscoveryAddressCommand : KubeCmdlet
+public sealed class GetIstioDiscoveryAddressCommand : FanOutCmdlet
 {
     /// <summary>The gateway Istio's guide reads.</summary>
     public const string DefaultServiceName = "istio-ingressgateway";
@@ -34,11 +34,14 @@ public sealed class GetIstioDiscoveryAddressCommand : KubeCmdlet
     [Parameter]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(3);
 
-    /// <inheritdoc />
-    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    private protected override PipelineItem NextItem()
     {
-        RequireTimeout(Timeout, ErrorIds.TimeoutInvalid);
-        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        Emit(await DiscoveryAddressReader.GetAsync(connection, Namespace, ServiceName, Wait, Timeout, Reporter, cancellationToken).ConfigureAwait(false));
+        var (context, ns, service, wait, timeout) = (Context, Namespace, ServiceName, Wait.IsPresent, Timeout);
+        return new(context, async cancellationToken =>
+        {
+            RequireTimeout(timeout, ErrorIds.TimeoutInvalid);
+            var connection = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
+            Emit(await DiscoveryAddressReader.GetAsync(connection, ns, service, wait, timeout, Reporter, cancellationToken).ConfigureAwait(false));
+        });
     }
 }

@@ -11,7 +11,7 @@ namespace MeshCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "IstioRemoteSecret")]
 [OutputType(typeof(IstioRemoteSecretInfo))]
-public sealed class GetIstioRemoteSecretCommand : KubeCmdlet
+public sealed class GetIstioRemoteSecretCommand : FanOutCmdlet
 {
     /// <summary>The primary cluster's context; default: the kubeconfig's current-context.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -31,11 +31,15 @@ public sealed class GetIstioRemoteSecretCommand : KubeCmdlet
     [ValidateNotNullOrEmpty]
     public string Namespace { get; set; } = IstioDefaults.Namespace;
 
-    /// <inheritdoc />
-    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    private protected override PipelineItem NextItem()
     {
-        var found = await RemoteSecretReader.FindAsync(await ConnectAsync(cancellationToken).ConfigureAwait(false), new RemoteSecretSelection(Namespace, ClusterName), Reporter, cancellationToken).ConfigureAwait(false);
-        foreach (var entry in found.Entries) Emit(entry.Info);
-        foreach (var missing in found.NotFound) EmitError(missing);
+        var (context, selection) = (Context, new RemoteSecretSelection(Namespace, ClusterName));
+        return new(context, async cancellationToken =>
+        {
+            var primary = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
+            var found = await RemoteSecretReader.FindAsync(primary, selection, Reporter, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in found.Entries) Emit(entry.Info);
+            foreach (var missing in found.NotFound) EmitError(missing);
+        });
     }
 }

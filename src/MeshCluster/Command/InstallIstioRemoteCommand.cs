@@ -47,7 +47,7 @@ public sealed class InstallIstioRemoteCommand : KubeCmdlet
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         // istioctl connects on its own: only the context's name and files are needed, no client.
-        var context = ResolveContext();
+        var context = ResolveContext(Context);
         var request = new RemoteInstallRequest(
             InputObject?.Yaml,
             ParameterSetName == PathSet ? _resolvedPath : InputObject?.Path,

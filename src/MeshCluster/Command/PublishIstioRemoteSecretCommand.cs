@@ -12,7 +12,7 @@ namespace MeshCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Publish, "IstioRemoteSecret", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ApplySet)]
 [OutputType(typeof(IstioRemoteSecret))]
-public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
+public sealed class PublishIstioRemoteSecretCommand : FanOutCmdlet
 {
     private const string ApplySet = "Apply";
     private const string FileSet = "File";
@@ -84,8 +84,7 @@ public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
         _outFilePath = OutFile is null ? null : GetUnresolvedProviderPathFromPSPath(OutFile);
     }
 
-    /// <inheritdoc />
-    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    private protected override PipelineItem NextItem()
     {
         var request = new RemoteSecretRequest(Name, Namespace, ServiceAccount, Server, TlsServerName, CreateServiceAccount, SkipVerify,
             _outFilePath, ForceTokenSecret ? TokenSecretMode.Created : TokenSecretMode.Auto)
@@ -93,12 +92,16 @@ public sealed class PublishIstioRemoteSecretCommand : KubeCmdlet
             RotateToken = RotateToken,
             TokenLifetime = TokenLifetime,
         };
-        // Check the arguments before connecting anywhere: a bad one must change nothing.
-        if (TokenLifetime is { } lifetime) TokenRequestSource.Validate(lifetime);
-        ClusterNameRule.Validate(Name);
-        var remote = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var primary = PrimaryContext is null ? null : await ConnectAsync(cancellationToken, PrimaryContext).ConfigureAwait(false);
-        var result = await RemoteSecretPublisher.PublishAsync(remote, primary, request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
-        if (result is not null) Emit(result);
+        var (context, primaryContext) = (Context, PrimaryContext);
+        return new(context, async cancellationToken =>
+        {
+            // Check the arguments before connecting anywhere: a bad one must change nothing.
+            if (request.TokenLifetime is { } lifetime) TokenRequestSource.Validate(lifetime);
+            ClusterNameRule.Validate(request.ClusterName);
+            var remote = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
+            var primary = primaryContext is null ? null : await ConnectAsync(primaryContext, cancellationToken).ConfigureAwait(false);
+            var result = await RemoteSecretPublisher.PublishAsync(remote, primary, request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
+            if (result is not null) Emit(result);
+        });
     }
 }

@@ -12,7 +12,7 @@ namespace MeshCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "IstioRemoteSecret", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = RemoveSet)]
 [OutputType(typeof(IstioRemoteSecretRemoval))]
-public sealed class RemoveIstioRemoteSecretCommand : KubeCmdlet
+public sealed class RemoveIstioRemoteSecretCommand : FanOutCmdlet
 {
     private const string RemoveSet = "Remove";
     private const string RevokeSet = "Revoke";
@@ -53,27 +53,30 @@ public sealed class RemoveIstioRemoteSecretCommand : KubeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <inheritdoc />
-    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    private protected override PipelineItem NextItem()
     {
-        var primary = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var remote = RevokeToken ? await ConnectAsync(cancellationToken, RemoteContext).ConfigureAwait(false) : null;
-        foreach (var name in ClusterName)
+        var (context, remoteContext, names, ns, secretName, revoke, passThru) = (Context, RemoteContext, ClusterName.ToArray(), Namespace, SecretName, RevokeToken.IsPresent, PassThru.IsPresent);
+        return new(context, async cancellationToken =>
         {
-            try
+            var primary = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
+            var remote = revoke ? await ConnectAsync(remoteContext, cancellationToken).ConfigureAwait(false) : null;
+            foreach (var name in names)
             {
-                var removed = await RemoteSecretRemover.RemoveAsync(primary, remote, new RemoteSecretRemovalRequest(Namespace, name, SecretName, RevokeToken),
-                    ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
-                if (PassThru)
+                try
                 {
-                    foreach (var removal in removed) Emit(removal);
+                    var removed = await RemoteSecretRemover.RemoveAsync(primary, remote, new RemoteSecretRemovalRequest(ns, name, secretName, revoke),
+                        ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
+                    if (passThru)
+                    {
+                        foreach (var removal in removed) Emit(removal);
+                    }
+                }
+                catch (MeshClusterException ex) when (!ex.Terminating)
+                {
+                    // One missing name must not stop the others.
+                    EmitError(ex);
                 }
             }
-            catch (MeshClusterException ex) when (!ex.Terminating)
-            {
-                // One missing name must not stop the others.
-                EmitError(ex);
-            }
-        }
+        });
     }
 }

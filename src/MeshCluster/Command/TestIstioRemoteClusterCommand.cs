@@ -14,7 +14,7 @@ namespace MeshCluster.Commands;
 [Cmdlet(VerbsDiagnostic.Test, "IstioRemoteCluster", DefaultParameterSetName = HealthSet)]
 [OutputType(typeof(IstioRemoteClusterHealth), ParameterSetName = new[] { HealthSet })]
 [OutputType(typeof(bool), ParameterSetName = new[] { QuietSet })]
-public sealed class TestIstioRemoteClusterCommand : KubeCmdlet
+public sealed class TestIstioRemoteClusterCommand : FanOutCmdlet
 {
     private const string HealthSet = "Health";
     private const string QuietSet = "Quiet";
@@ -55,49 +55,52 @@ public sealed class TestIstioRemoteClusterCommand : KubeCmdlet
     public SwitchParameter Quiet { get; set; }
 
     private int _tested;
-    private bool _allHealthy = true;
+    private int _unhealthy;
 
-    /// <inheritdoc />
-    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    private protected override PipelineItem NextItem()
     {
-        RequireTimeout(Timeout, ErrorIds.RemoteClusterTimeoutInvalid);
-        if (ExpiryWarning < TimeSpan.Zero)
+        var (context, selection, options) = (Context, new RemoteSecretSelection(Namespace, ClusterName, SecretName), new RemoteClusterTestOptions(Timeout, ExpiryWarning));
+        var (quiet, parallel) = (Quiet.IsPresent, ThrottleLimit);
+        return new(context, async cancellationToken =>
         {
-            throw new MeshClusterException(ErrorIds.RemoteClusterExpiryWarningInvalid, ErrorCategory.InvalidArgument,
-                $"-ExpiryWarning must not be negative; it is {ExpiryWarning}.", ExpiryWarning, terminating: true);
-        }
+            RequireTimeout(options.Timeout, ErrorIds.RemoteClusterTimeoutInvalid);
+            if (options.ExpiryWarning < TimeSpan.Zero)
+            {
+                throw new MeshClusterException(ErrorIds.RemoteClusterExpiryWarningInvalid, ErrorCategory.InvalidArgument,
+                    $"-ExpiryWarning must not be negative; it is {options.ExpiryWarning}.", options.ExpiryWarning, terminating: true);
+            }
 
-        RemoteClusterTestResult result;
-        try
-        {
-            result = await RemoteClusterTester.TestAsync(await ConnectAsync(cancellationToken).ConfigureAwait(false), new RemoteSecretSelection(Namespace, ClusterName, SecretName),
-                new RemoteClusterTestOptions(Timeout, ExpiryWarning), Reporter, cancellationToken).ConfigureAwait(false);
-        }
-        catch (MeshClusterException)
-        {
-            // A primary that cannot be read: nothing of it was tested, so -Quiet cannot say all is well.
-            _allHealthy = false;
-            throw;
-        }
+            RemoteClusterTestResult result;
+            try
+            {
+                var primary = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
+                // The remotes of one primary are checked -ThrottleLimit at a time too, each written as soon as it is known.
+                result = await RemoteClusterTester.TestAsync(primary, selection, options, parallel, health =>
+                {
+                    Interlocked.Increment(ref _tested);
+                    if (!health.Healthy) Interlocked.Increment(ref _unhealthy);
+                    if (!quiet) Emit(health);
+                }, Reporter, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MeshClusterException)
+            {
+                // A primary that cannot be read: nothing of it was tested, so -Quiet cannot say all is well.
+                Interlocked.Increment(ref _unhealthy);
+                throw;
+            }
 
-        foreach (var health in result.Health)
-        {
-            _tested++;
-            _allHealthy &= health.Healthy;
-            if (!Quiet) Emit(health);
-        }
-
-        foreach (var missing in result.NotFound)
-        {
-            _allHealthy = false;
-            EmitError(missing);
-        }
+            foreach (var missing in result.NotFound)
+            {
+                Interlocked.Increment(ref _unhealthy);
+                EmitError(missing);
+            }
+        });
     }
 
     /// <inheritdoc />
     protected override Task EndProcessingAsync(CancellationToken cancellationToken)
     {
-        if (Quiet) Emit(_tested > 0 && _allHealthy);
+        if (Quiet) Emit(Volatile.Read(ref _tested) > 0 && Volatile.Read(ref _unhealthy) == 0);
         return Task.CompletedTask;
     }
 }

@@ -12,7 +12,7 @@ namespace MeshCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "IstioControlPlane")]
 [OutputType(typeof(IstioControlPlaneStatus))]
-public sealed class WaitIstioControlPlaneCommand : KubeCmdlet
+public sealed class WaitIstioControlPlaneCommand : FanOutCmdlet
 {
     /// <summary>Required: waiting on whatever cluster happens to be current would prove nothing.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
@@ -33,12 +33,15 @@ public sealed class WaitIstioControlPlaneCommand : KubeCmdlet
     [Parameter]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(300);
 
-    /// <inheritdoc />
-    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    private protected override PipelineItem NextItem()
     {
-        RequireTimeout(Timeout, ErrorIds.ControlPlaneTimeoutInvalid);
-        // Not ready: an error and no output, so a pipeline does not go on to publish a broken cluster's secret.
-        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        Emit(await ControlPlaneWaiter.WaitAsync(connection, Namespace, ClusterName, Timeout, Reporter, cancellationToken).ConfigureAwait(false));
+        var (context, clusterName, ns, timeout) = (Context, ClusterName, Namespace, Timeout);
+        return new(context, async cancellationToken =>
+        {
+            RequireTimeout(timeout, ErrorIds.ControlPlaneTimeoutInvalid);
+            // Not ready: an error and no output, so a pipeline does not go on to publish a broken cluster's secret.
+            var connection = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
+            Emit(await ControlPlaneWaiter.WaitAsync(connection, ns, clusterName, timeout, Reporter, cancellationToken).ConfigureAwait(false));
+        });
     }
 }

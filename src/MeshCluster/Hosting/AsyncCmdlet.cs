@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using MeshCluster.Engine;
 using MeshCluster.Engine.Errors;
@@ -6,30 +5,88 @@ using MeshCluster.Engine.Errors;
 namespace MeshCluster.Hosting;
 
 /// <summary>
-/// Base for cmdlets that await Kubernetes calls. The async work runs on the thread pool; every
-/// Write* it asks for is queued and performed here on the pipeline thread, which PowerShell
-/// requires. Ctrl+C (StopProcessing) cancels the token, so a request or wait in flight ends at once.
-/// Every message passes through <see cref="SecretRedactor"/>.
+/// Base for cmdlets that await Kubernetes calls. The async work runs on the thread pool; every Write* it
+/// asks for is queued and performed on the pipeline thread, which PowerShell requires. Ctrl+C
+/// (StopProcessing) cancels the token, so a request or wait in flight ends at once. Every message passes
+/// through <see cref="SecretRedactor"/>.
+/// Each pipeline input is one item of work. With <see cref="MaxConcurrency"/> 1 (the default) an input is
+/// done before the next is read; a cmdlet that talks to many clusters raises it (-ThrottleLimit), and then
+/// up to that many inputs run at once, their results written as each completes.
 /// </summary>
 public abstract class AsyncCmdlet : PSCmdlet
 {
     private readonly CancellationTokenSource _stopping = new();
-    private BlockingCollection<Action>? _queue;
-    private readonly Dictionary<string, int> _activityIds = new(StringComparer.Ordinal);
+    private readonly List<Running> _running = new();
+    private readonly AsyncLocal<IOperationReporter?> _itemReporter = new();
+    private PipelineQueue? _queue;
+    private PipelineReporter? _reporter;
+    private int _nextActivityId;
+    private int _parentId = -1;
+    private int _started;
+    private int _done;
+
+    private sealed record Running(Task Task, PipelineReporter? Reporter);
+
+    /// <summary>One input's work: made on the pipeline thread from the parameters bound for that input
+    /// (they change with the next one), run off it. <paramref name="Name"/> labels its progress (a context).</summary>
+    private protected sealed record PipelineItem(string? Name, Func<CancellationToken, Task> Work);
+
+    /// <summary>How many inputs may be worked on at once; 1 keeps them in order, one after the other.</summary>
+    private protected virtual int MaxConcurrency => 1;
 
     /// <summary>Resolves what needs the runspace, then runs <see cref="BeginProcessingAsync"/>.</summary>
     protected sealed override void BeginProcessing()
     {
+        _queue = new PipelineQueue();
         BeginOnPipelineThread();
-        Run(BeginProcessingAsync);
+        RunNow(BeginProcessingAsync);
     }
 
     /// <summary>Work that needs the runspace (paths, session state): runs on the pipeline thread first.</summary>
     protected virtual void BeginOnPipelineThread() { }
-    /// <summary>Runs <see cref="ProcessRecordAsync"/>.</summary>
-    protected sealed override void ProcessRecord() => Run(ProcessRecordAsync);
-    /// <summary>Runs <see cref="EndProcessingAsync"/>.</summary>
-    protected sealed override void EndProcessing() => Run(EndProcessingAsync);
+
+    /// <summary>Starts this input's work, once fewer than <see cref="MaxConcurrency"/> are running.</summary>
+    protected sealed override void ProcessRecord()
+    {
+        PipelineItem item;
+        try
+        {
+            item = NextItem();
+        }
+        catch (Exception ex)
+        {
+            ErrorRecords.Report(this, ex);
+            return;
+        }
+
+        if (MaxConcurrency <= 1)
+        {
+            RunNow(item.Work);
+            return;
+        }
+
+        Guard(() =>
+        {
+            while (_running.Count >= MaxConcurrency) AwaitAny();
+            Start(item);
+        });
+    }
+
+    /// <summary>Waits for every input still running, then runs <see cref="EndProcessingAsync"/>.</summary>
+    protected sealed override void EndProcessing()
+    {
+        Guard(() =>
+        {
+            while (_running.Count > 0) AwaitAny();
+        });
+        if (_parentId >= 0) WriteProgress(new ProgressRecord(_parentId, ParentActivity, "Completed") { RecordType = ProgressRecordType.Completed });
+        RunNow(EndProcessingAsync);
+        _queue?.Close();
+    }
+
+    /// <summary>This input's work. The default runs <see cref="ProcessRecordAsync"/>, which may read the bound
+    /// parameters while it runs: right for one input at a time. A cmdlet that fans out takes them here instead.</summary>
+    private protected virtual PipelineItem NextItem() => new(null, ProcessRecordAsync);
 
     /// <summary>BeginProcessing's work, off the pipeline thread.</summary>
     protected virtual Task BeginProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -41,75 +98,132 @@ public abstract class AsyncCmdlet : PSCmdlet
     /// <summary>Ctrl+C: cancels the async work.</summary>
     protected override void StopProcessing() => _stopping.Cancel();
 
-    private void Run(Func<CancellationToken, Task> body)
+    /// <summary>Runs work to its end, writing as it goes; its failure is reported here.</summary>
+    private void RunNow(Func<CancellationToken, Task> work)
     {
-        using var queue = new BlockingCollection<Action>();
-        _queue = queue;
-        var work = Task.Run(async () =>
+        var task = Task.Run(async () =>
         {
-            try
-            {
-                // The HTTP handlers of cached clients report retries to whichever command is running.
-                AmbientReporter.Set(Reporter);
-                await body(_stopping.Token).ConfigureAwait(false);
-            }
-            finally
-            {
-                queue.CompleteAdding();
-            }
+            // The HTTP handlers of cached clients report retries to whichever command is running.
+            AmbientReporter.Set(Reporter);
+            await work(_stopping.Token).ConfigureAwait(false);
         });
-
-        try
+        var running = new Running(task, null);
+        // Counted as running, so that Ctrl+C or a failure waits for it to let go (its finally blocks clean up).
+        _running.Add(running);
+        Guard(() =>
         {
-            foreach (var write in queue.GetConsumingEnumerable())
+            Pump(task);
+            _running.Remove(running);
+            Reap(running);
+        });
+    }
+
+    private void Start(PipelineItem item)
+    {
+        if (_parentId < 0) _parentId = Interlocked.Increment(ref _nextActivityId);
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var reporter = new PipelineReporter(this, activity =>
+        {
+            lock (ids)
             {
-                write();
+                if (!ids.TryGetValue(activity, out var id)) ids[activity] = id = Interlocked.Increment(ref _nextActivityId);
+                return id;
             }
-        }
-        catch
+        }, _parentId, item.Name);
+        var task = Task.Run(async () =>
         {
-            // A write failed (the pipeline is stopping, or -ErrorAction Stop turned an error into
-            // a terminating one): end the async work too, then let PowerShell see the exception.
-            _stopping.Cancel();
-            throw;
-        }
-        finally
-        {
-            _queue = null;
-        }
+            _itemReporter.Value = reporter;
+            AmbientReporter.Set(reporter);
+            await item.Work(_stopping.Token).ConfigureAwait(false);
+        });
+        _running.Add(new Running(task, reporter));
+        _started++;
+        ShowParent();
+    }
 
+    /// <summary>Writes until one running input ends, then reports how it ended.</summary>
+    private void AwaitAny()
+    {
+        var any = Task.WhenAny(_running.Select(r => r.Task));
+        Pump(any);
+        foreach (var finished in _running.Where(r => r.Task.IsCompleted).ToArray())
+        {
+            _running.Remove(finished);
+            _done++;
+            finished.Reporter?.CompleteAll();
+            ShowParent();
+            Reap(finished);
+        }
+    }
+
+    private void Pump(Task until)
+    {
         try
         {
-            work.GetAwaiter().GetResult();
+            _queue!.PumpUntil(until, _stopping.Token);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
         }
-        catch (Exception ex)
+    }
+
+    /// <summary>Reports a finished task's failure: non-terminating errors go on, anything else ends the command.</summary>
+    private void Reap(Running finished)
+    {
+        if (!finished.Task.IsFaulted && !finished.Task.IsCanceled) return;
+        var failure = finished.Task.IsCanceled
+            ? new OperationCanceledException()
+            : finished.Task.Exception!.InnerExceptions.Count == 1 ? finished.Task.Exception.InnerException! : finished.Task.Exception;
+        if (failure is OperationCanceledException && _stopping.IsCancellationRequested) throw new PipelineStoppedException();
+        ErrorRecords.Report(this, failure);
+    }
+
+    /// <summary>
+    /// Whatever ends the command early (Ctrl+C, a terminating error, -ErrorAction Stop) cancels the inputs still
+    /// running and waits for them to let go, so none goes on changing a cluster behind the user's back.
+    /// </summary>
+    private void Guard(Action body)
+    {
+        try
         {
-            ErrorRecords.Report(this, ex);
+            body();
+        }
+        catch
+        {
+            _stopping.Cancel();
+            var pending = _running.Select(r => r.Task).ToArray();
+            _running.Clear();
+            try
+            {
+                Task.WaitAll(pending, TimeSpan.FromSeconds(5));
+            }
+            catch (AggregateException)
+            {
+                // Their failures are beside the point now.
+            }
+
+            _queue?.Close();
+            throw;
         }
     }
 
-    /// <summary>Runs <paramref name="write"/> on the pipeline thread: at once when called there, else queued.</summary>
-    protected void OnPipelineThread(Action write)
-    {
-        var queue = _queue;
-        if (queue is null)
-        {
-            write();
-            return;
-        }
+    private string ParentActivity => MyInvocation.MyCommand?.Name ?? GetType().Name;
 
-        try
+    private void ShowParent()
+    {
+        var running = _started - _done;
+        WriteProgress(new ProgressRecord(_parentId, ParentActivity, $"{_done} of {_started} done, {running} running")
         {
-            queue.Add(write);
-        }
-        catch (InvalidOperationException)
-        {
-            // Completed: the body has finished, nothing more can be shown.
-        }
+            PercentComplete = _started == 0 ? 0 : 100 * _done / _started,
+        });
+    }
+
+    /// <summary>Runs <paramref name="write"/> on the pipeline thread: at once when called there, else queued.</summary>
+    internal void OnPipelineThread(Action write)
+    {
+        if (_queue is { } queue) queue.Post(write);
+        else write();
     }
 
     /// <summary>WriteObject, on the pipeline thread.</summary>
@@ -137,36 +251,17 @@ public abstract class AsyncCmdlet : PSCmdlet
         return answer.Task;
     }
 
-    private PipelineReporter? _reporter;
+    /// <summary>What engine code reports through: the running input's reporter in a fan-out, else the command's.</summary>
+    private protected IOperationReporter Reporter => _itemReporter.Value ?? (_reporter ??= new PipelineReporter(this, TopLevelActivityId));
 
-    /// <summary>What engine code reports through: every call lands on the pipeline thread, redacted.</summary>
-    private protected IOperationReporter Reporter => _reporter ??= new PipelineReporter(this);
+    private readonly Dictionary<string, int> _topLevelIds = new(StringComparer.Ordinal);
 
-    private sealed class PipelineReporter : IOperationReporter
+    private int TopLevelActivityId(string activity)
     {
-        private readonly AsyncCmdlet _cmdlet;
-
-        public PipelineReporter(AsyncCmdlet cmdlet) => _cmdlet = cmdlet;
-
-        public void Verbose(string message) => _cmdlet.OnPipelineThread(() => _cmdlet.WriteVerbose(SecretRedactor.Redact(message)));
-        public void Warning(string message) => _cmdlet.OnPipelineThread(() => _cmdlet.WriteWarning(SecretRedactor.Redact(message)));
-        public void Debug(string message) => _cmdlet.OnPipelineThread(() => _cmdlet.WriteDebug(SecretRedactor.Redact(message)));
-
-        public void Progress(string activity, string status, int percent = -1) => _cmdlet.OnPipelineThread(() =>
-            _cmdlet.WriteProgress(new ProgressRecord(_cmdlet.ActivityId(activity), activity, SecretRedactor.Redact(status)) { PercentComplete = percent }));
-
-        public void ProgressCompleted(string activity) => _cmdlet.OnPipelineThread(() =>
-            _cmdlet.WriteProgress(new ProgressRecord(_cmdlet.ActivityId(activity), activity, "Completed") { RecordType = ProgressRecordType.Completed }));
-    }
-
-    private int ActivityId(string activity)
-    {
-        if (!_activityIds.TryGetValue(activity, out var id))
+        lock (_topLevelIds)
         {
-            id = _activityIds.Count + 1;
-            _activityIds[activity] = id;
+            if (!_topLevelIds.TryGetValue(activity, out var id)) _topLevelIds[activity] = id = Interlocked.Increment(ref _nextActivityId);
+            return id;
         }
-
-        return id;
     }
 }

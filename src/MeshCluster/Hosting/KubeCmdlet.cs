@@ -37,11 +37,12 @@ public abstract class KubeCmdlet : AsyncCmdlet
         }
     }
 
-    /// <summary>The context, checked, without a client (no credential plugin runs); a kubeconfig problem is a terminating error.</summary>
-    private protected KubeContext ResolveContext(string? context = null) => KubeContextResolver.Resolve(KubeConfigFiles, context ?? Context);
+    /// <summary>The context (null: the kubeconfig's current-context), checked, without a client (no credential plugin runs);
+    /// a kubeconfig problem is a terminating error. Callers pass the value they took for their input, never read -Context late.</summary>
+    private protected KubeContext ResolveContext(string? context) => KubeContextResolver.Resolve(KubeConfigFiles, context);
 
-    /// <summary>A client for the context (cached for the session); a credential plugin runs here, cancellable.</summary>
-    private protected Task<KubeConnection> ConnectAsync(CancellationToken cancellationToken, string? context = null) =>
+    /// <summary>A client for the context (null: current-context), cached for the session; a credential plugin runs here, cancellable.</summary>
+    private protected Task<KubeConnection> ConnectAsync(string? context, CancellationToken cancellationToken) =>
         KubeClientFactory.ConnectAsync(ResolveContext(context), Reporter, cancellationToken);
 
     /// <inheritdoc />

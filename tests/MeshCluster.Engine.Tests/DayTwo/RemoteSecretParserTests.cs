@@ -75,7 +75,7 @@ public class RemoteSecretParserTests
 
     [Theory]
     [InlineData("\u0001 garbage: [not yaml\n  : :", "is not valid YAML (line 2")]
-    [InlineData("just a string", "not valid kubeconfig YAML")]
+    [InlineData("just a string", "the document is not a mapping (line 1)")]
     [InlineData("", "empty")]
     [InlineData("apiVersion: v1\nkind: Pod\n", "kind is 'Pod'")]
     [InlineData("apiVersion: v1\nkind: Config\n", "no current-context")]
