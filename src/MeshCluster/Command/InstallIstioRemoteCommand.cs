@@ -57,7 +57,7 @@ public sealed class InstallIstioRemoteCommand : KubeCmdlet
 
         // A spec naming its primary (profile Remote) has the remote's namespace annotated first: only then is a client made.
         var result = await RemoteInstaller.InstallAsync(request, ShouldProcessAsync, Reporter, cancellationToken,
-            async (ns, primary, ct) => await ControlPlaneClustersAnnotation.EnsureAsync(await ConnectAsync(ct).ConfigureAwait(false), ns, primary, Reporter, ct)
+            async (ns, primary, ct) => await ControlPlaneClustersAnnotation.EnsureAsync(await ConnectAsync(context.Name, ct).ConfigureAwait(false), ns, primary, Reporter, ct)
                 .ConfigureAwait(false)).ConfigureAwait(false);
         if (result is not null) Emit(result);
     }

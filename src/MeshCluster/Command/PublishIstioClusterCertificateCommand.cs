@@ -52,10 +52,11 @@ public sealed class PublishIstioClusterCertificateCommand : KubeCmdlet
     /// <inheritdoc />
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        // The files are read and checked before connecting: bad material must change nothing anywhere.
-        var material = _folder is null ? CacertsMaterial.From(InputObject) : ClusterCertificateStore.Read(_folder);
-        var fallbackName = _folder is null ? InputObject.ClusterName : System.IO.Path.GetFileName(_folder.TrimEnd(System.IO.Path.DirectorySeparatorChar));
-        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        // This input's values, taken before the first await; the files are read and checked before connecting.
+        var (context, input) = (Context, InputObject);
+        var material = _folder is null ? CacertsMaterial.From(input) : ClusterCertificateStore.Read(_folder);
+        var fallbackName = _folder is null ? input.ClusterName : System.IO.Path.GetFileName(_folder.TrimEnd(System.IO.Path.DirectorySeparatorChar));
+        var connection = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
         var published = await CacertsPublisher.PublishAsync(connection, material, fallbackName, Namespace, Force, ShouldProcessAsync, Reporter, cancellationToken)
             .ConfigureAwait(false);
         if (published is not null) Emit(published);
