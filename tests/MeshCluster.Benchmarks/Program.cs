@@ -8,8 +8,18 @@ using MeshCluster.TestGround;
 // Prints: the time of Import-Module + the first Get-IstioDiscoveryAddress in a fresh process, and the
 // readiness-detection latency of Wait-IstioControlPlane (from the last pod turning Ready, as the API
 // server accepted it, to the cmdlet returning its object), median and worst of <runs> runs.
-var runs = args.Length > 0 ? int.Parse(args[0]) : 10;
+//
+// usage: dotnet run -c Release --project tests/MeshCluster.Benchmarks -- trust [<runs>]
+// Prints: the time to make the trust step's certificates with the defaults (RSA 4096, as Istio's Makefile): a root and two
+// intermediates (New-IstioCertificateAuthority | New-IstioClusterCertificate -ClusterName cluster1, cluster2), each key's time,
+// and 'openssl genrsa 4096' three times for comparison. No cluster is started.
 var manifest = RepositoryLayout.ModuleManifest;
+if (args.FirstOrDefault() == "trust")
+{
+    return TrustBenchmark.Run(manifest, args.Length > 1 ? int.Parse(args[1]) : 5);
+}
+
+var runs = args.Length > 0 ? int.Parse(args[0]) : 10;
 
 await using var clusters = await TestClusters.StartAsync();
 Console.WriteLine($"test ground up in {clusters.StartupTime.TotalSeconds:0.0} s");
