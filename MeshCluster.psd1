@@ -15,6 +15,7 @@
         'Formats/ControlPlane.format.ps1xml'
         'Formats/RemoteSecret.format.ps1xml'
         'Formats/DayTwo.format.ps1xml'
+        'Formats/Trust.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-IstioDiscoveryAddress'
@@ -25,6 +26,11 @@
         'Get-IstioRemoteSecret'
         'Test-IstioRemoteCluster'
         'Remove-IstioRemoteSecret'
+        'New-IstioCertificateAuthority'
+        'Get-IstioCertificateAuthority'
+        'New-IstioClusterCertificate'
+        'Publish-IstioClusterCertificate'
+        'Test-IstioMeshTrust'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

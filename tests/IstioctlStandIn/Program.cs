@@ -4,6 +4,8 @@
 //   ISTIOCTL_STANDIN_FAIL=1    install prints an error and exits 2
 //   ISTIOCTL_STANDIN_WAIT_FOR  file: after its first progress line, install waits (up to 60 s) until it exists,
 //                              so a test can prove the caller saw that line before the process ended.
+// For a spec with profile: remote it says (stdout) which primary the namespace's topology.istio.io/controlPlaneClusters
+// annotation names when the install starts, or (stderr) that it is missing: the primary's istiod would ignore the remote.
 using System.Net;
 using System.Text.Json;
 using k8s;
@@ -55,6 +57,7 @@ if (file is null || !File.Exists(file))
 }
 
 var ns = IstioNamespace(file);
+var remoteProfile = SpecField(file, "spec", "profile") == "remote";
 await Say($"This will install the Istio {version} profile \"default\" into the cluster.");
 var handshake = Environment.GetEnvironmentVariable("ISTIOCTL_STANDIN_WAIT_FOR");
 if (!string.IsNullOrEmpty(handshake))
@@ -93,6 +96,7 @@ catch (Exception ex)
 
 try
 {
+    if (remoteProfile) await SayControlPlane(client, ns);
     await Say(modern ? "✔ Istio core installed" : "- Applying manifest for component Base...");
     await CreateOrReplace(() => client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }), () => Task.CompletedTask);
     var sa = new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "istio-reader-service-account", NamespaceProperty = ns } };
@@ -159,17 +163,43 @@ static (int, int) ParseVersion(string text)
     return (int.Parse(parts[0]), parts.Length > 1 ? int.Parse(parts[1]) : 0);
 }
 
-static string IstioNamespace(string file)
+static string IstioNamespace(string file) => SpecField(file, "spec", "values", "global", "istioNamespace") ?? "istio-system";
+
+static string? SpecField(string file, params string[] path)
 {
     var stream = new YamlStream();
     stream.Load(new StringReader(File.ReadAllText(file)));
     YamlNode? node = stream.Documents[0].RootNode;
-    foreach (var key in new[] { "spec", "values", "global", "istioNamespace" })
+    foreach (var key in path)
     {
         node = node is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode(key), out var c) ? c : null;
     }
 
-    return node is YamlScalarNode { Value: { Length: > 0 } s } ? s : "istio-system";
+    return node is YamlScalarNode { Value: { Length: > 0 } s } ? s : null;
+}
+
+// What the namespace carries when the install starts (Istio 1.24 primary-remote: set before the install).
+static async Task SayControlPlane(IKubernetes client, string ns)
+{
+    const string annotation = "topology.istio.io/controlPlaneClusters";
+    string? primary = null;
+    try
+    {
+        var existing = await client.CoreV1.ReadNamespaceAsync(ns);
+        primary = existing.Metadata.Annotations is { } a && a.TryGetValue(annotation, out var v) ? v : null;
+    }
+    catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+    {
+    }
+
+    if (primary is null)
+    {
+        await Say($"! Namespace {ns} carries no {annotation}: the primary's istiod will not configure this remote", error: true);
+    }
+    else
+    {
+        await Say($"✔ Namespace {ns} is controlled by cluster {primary} ({annotation})");
+    }
 }
 
 static KubernetesClientConfiguration Config(string? kubeconfig, string? context)

@@ -19,6 +19,7 @@ internal sealed record BenchOptions(bool Quick, IReadOnlyList<string> Groups, st
                                 keep kube-controller-manager's default client rate limit (20/s) and workers (5): then
                                 the wait group measures mostly that one controller-manager catching up with 20 namespaces
         Nothing is asserted: it prints a table with medians, minimums and ratios against the issue-11 goals.
+        The trust step's key generation has a mode of its own (no clusters): -- trust [<runs>]
         """;
 
     /// <summary>Repetitions of a process-level or fan-out measurement.</summary>

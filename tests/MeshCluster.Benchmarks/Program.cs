@@ -4,6 +4,16 @@ using MeshCluster.TestGround;
 // The side-by-side benchmark of issue 11: starts its own test ground, runs the groups, prints one table
 // with medians, minimums and ratios against the issue's goals. Speed is measured here, never asserted.
 // Usage: see BenchOptions.Usage (dotnet run -c Release --project tests/MeshCluster.Benchmarks -- --help).
+//
+// usage: dotnet run -c Release --project tests/MeshCluster.Benchmarks -- trust [<runs>]
+// Prints: the time to make the trust step's certificates with the defaults (RSA 4096, as Istio's Makefile): a root and two
+// intermediates (New-IstioCertificateAuthority | New-IstioClusterCertificate -ClusterName cluster1, cluster2), each key's time,
+// and 'openssl genrsa 4096' three times for comparison. No cluster is started.
+if (args.FirstOrDefault() == "trust")
+{
+    return TrustBenchmark.Run(RepositoryLayout.ModuleManifest, args.Length > 1 ? int.Parse(args[1]) : 5);
+}
+
 var options = BenchOptions.Parse(args, out var problem);
 if (options is null)
 {

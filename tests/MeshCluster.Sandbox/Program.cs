@@ -84,19 +84,29 @@ _ = Task.Run(async () =>
     await Task.Delay(TimeSpan.FromSeconds(2));
     await AssignAddressAsync();
 });
-Say("running the workflow:");
-Console.WriteLine(string.Join("\n", File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "demo.ps1")).SkipWhile(l => !l.StartsWith("Get-")).TakeWhile(l => l.Length > 0)));
+Say("running the workflow, trust first:");
+Console.WriteLine(string.Join("\n", File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "demo.ps1"))
+    .SkipWhile(l => l != "#region workflow").Skip(1).TakeWhile(l => l != "#endregion")));
+var certificates = Directory.CreateTempSubdirectory("meshcluster-demo-certs-").FullName;
 using var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
 runspace.Open();
 using var ps = PowerShell.Create();
 ps.Runspace = runspace;
-ps.AddCommand(Path.Combine(AppContext.BaseDirectory, "demo.ps1")).AddParameter("ModuleManifest", manifest).AddParameter("KubeConfig", clusters.KubeConfigPath);
+ps.AddCommand(Path.Combine(AppContext.BaseDirectory, "demo.ps1")).AddParameter("ModuleManifest", manifest).AddParameter("KubeConfig", clusters.KubeConfigPath)
+    .AddParameter("CertificateFolder", certificates);
 ps.Streams.Warning.DataAdded += (s, e) => Console.WriteLine("WARNING: " + ((PSDataCollection<WarningRecord>)s!)[e.Index].Message);
 ps.Streams.Verbose.DataAdded += (s, e) => Console.WriteLine("VERBOSE: " + ((PSDataCollection<VerboseRecord>)s!)[e.Index].Message);
 try
 {
     var results = ps.Invoke();
     foreach (var result in results) Print(result);
+    foreach (var cluster in new[] { clusters.Cluster1, clusters.Cluster2 })
+    {
+        var cacerts = await cluster.Admin.CoreV1.ReadNamespacedSecretAsync("cacerts", "istio-system");
+        Say($"{cluster.Name} holds Secret istio-system/cacerts ({cacerts.Type}); data keys: {string.Join(", ", cacerts.Data.Keys)}");
+    }
+
+    Say($"certificates in {certificates}: {string.Join(", ", Directory.GetFiles(certificates, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(certificates, f)).Order())}");
     var secret = await clusters.Cluster1.Admin.CoreV1.ReadNamespacedSecretAsync("istio-remote-secret-cluster2", "istio-system");
     Say($"cluster1 now holds Secret istio-system/{secret.Metadata.Name} labelled istio/multiCluster={secret.Metadata.Labels["istio/multiCluster"]}; data keys: {string.Join(", ", secret.Data.Keys)}");
     Say("done; stopping the sandbox");
@@ -106,6 +116,11 @@ catch (RuntimeException ex)
 {
     Console.Error.WriteLine($"FAILED: {ex.ErrorRecord.FullyQualifiedErrorId}: {ex.Message}");
     return 1;
+}
+finally
+{
+    // The demo's keys do not outlive it.
+    Directory.Delete(certificates, recursive: true);
 }
 
 string? Option(string name)
@@ -151,7 +166,12 @@ static void Print(PSObject item)
     Console.WriteLine(item.BaseObject.GetType().FullName);
     foreach (var p in item.Properties)
     {
-        var value = p.Value is IEnumerable e and not string ? string.Join(", ", e.Cast<object>()) : p.Value;
+        var value = p.Value switch
+        {
+            string pem when pem.StartsWith("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal) => "-----BEGIN CERTIFICATE----- ... (PEM)",
+            IEnumerable e and not string => string.Join(", ", e.Cast<object>()),
+            var v => v,
+        };
         Console.WriteLine($"  {p.Name,-20} : {value}");
     }
 }

@@ -1,14 +1,25 @@
-# Istio's "Add a Remote Cluster" workflow on the sandbox: the README's pipeline, with each step's
-# object kept (-OutVariable) so the demo can show them all.
-param([string] $ModuleManifest, [string] $KubeConfig)
+# Istio's "Add a Remote Cluster" workflow on the sandbox, trust first: the README's script, with each step's object kept
+# (variables, -OutVariable) so the demo can show them all.
+param([string] $ModuleManifest, [string] $KubeConfig, [string] $CertificateFolder)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModuleManifest
 $PSDefaultParameterValues['*-Istio*:KubeConfig'] = $KubeConfig
 
+#region workflow
+# Configure trust: the mesh root, one intermediate CA per cluster (RSA 4096, as Istio's Makefile), each cluster's cacerts.
+$root = New-IstioCertificateAuthority -Path $CertificateFolder -Verbose
+$clusterCerts = $root | New-IstioClusterCertificate -ClusterName cluster1, cluster2 -Path $CertificateFolder -Verbose
+$published = $clusterCerts | ForEach-Object { $_ | Publish-IstioClusterCertificate -Context $_.ClusterName }
+
+# The guide's five steps.
 Get-IstioDiscoveryAddress -Context cluster1 -Wait -Timeout 00:01:00 -OutVariable address |
     New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 -OutVariable spec |
     Install-IstioRemote -Context cluster2 -Verbose -OutVariable install |
     Wait-IstioControlPlane -Timeout 00:02:00 -OutVariable status |
     Publish-IstioRemoteSecret -PrimaryContext cluster1 -OutVariable secret | ForEach-Object { }
 
-$address; $spec; $install; $status; $status.Pods; $secret
+# Both clusters trust one root.
+$trust = Test-IstioMeshTrust -Context cluster1, cluster2
+#endregion
+
+$root; $clusterCerts; $published; $address; $spec; $install; $status; $status.Pods; $secret; $trust

@@ -125,39 +125,68 @@ public sealed class TestClusters : IAsyncDisposable
 
     private sealed record StartedCluster(string Name, string Server, string CaFile, string CaKeyFile, string Token, ApiServer ApiServer);
 
-    /// <summary>A cluster's kube-apiserver as the test ground runs it: what it takes to stop it and start it again on the same port.</summary>
+    /// <summary>
+    /// A cluster's kube-apiserver as the test ground runs it, with what it takes to stop it and start it again on
+    /// the same port; its kube-controller-manager goes down and up with it, as in a control plane's upgrade (one
+    /// that lived through the outage would come back with its informers in backoff for a while).
+    /// </summary>
     private sealed class ApiServer(string name, string executable, string[] arguments, string logFile, string server, string caPem, string token,
         TimeSpan startTimeout, List<ManagedProcess> processes)
     {
         public ManagedProcess? Process { get; private set; }
+
+        /// <summary>The controller-manager's command (set once it is known), and the running one.</summary>
+        public (string Executable, string[] Arguments, string LogFile)? ControllerManager { get; set; }
+
+        private ManagedProcess? _controllerManager;
 
         public async Task StartAsync(CancellationToken ct)
         {
             var process = ManagedProcess.Start($"kube-apiserver ({name})", executable, arguments, logFile);
             lock (processes) processes.Add(process);
             Process = process;
-            using var http = CaVerifiedClient(caPem, token);
-            await WaitHealthyAsync(process, http, server + "/readyz", body => body.Trim() == "ok", startTimeout, ct).ConfigureAwait(false);
+            using (var http = CaVerifiedClient(caPem, token))
+            {
+                await WaitHealthyAsync(process, http, server + "/readyz", body => body.Trim() == "ok", startTimeout, ct).ConfigureAwait(false);
+            }
+
+            await StartControllerManagerAsync().ConfigureAwait(false);
+        }
+
+        /// <summary>The first start of the controller-manager, once the API server it needs is up.</summary>
+        public Task StartControllerManagerAsync()
+        {
+            if (ControllerManager is { } cm && _controllerManager is null)
+            {
+                _controllerManager = ManagedProcess.Start($"kube-controller-manager ({name})", cm.Executable, cm.Arguments, cm.LogFile);
+                lock (processes) processes.Add(_controllerManager);
+            }
+
+            return Task.CompletedTask;
         }
 
         public async Task StopAsync()
         {
-            if (Process is not { } process) return;
-            Process = null;
-            lock (processes) processes.Remove(process);
-            await process.DisposeAsync().ConfigureAwait(false);
+            foreach (var process in new[] { _controllerManager, Process })
+            {
+                if (process is null) continue;
+                lock (processes) processes.Remove(process);
+                await process.DisposeAsync().ConfigureAwait(false);
+            }
+
+            (_controllerManager, Process) = (null, null);
         }
     }
 
     private readonly Dictionary<string, ApiServer> _apiServers = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Stops a cluster's kube-apiserver (etcd and the data stay): its port then refuses connections, as during a
-    /// managed control plane's upgrade. Only for test grounds of their own (a test's other clusters stay up).
+    /// Stops a cluster's kube-apiserver and its controller-manager (etcd and the data stay): its port then refuses
+    /// connections, as during a managed control plane's upgrade. Only for test grounds of their own.
     /// </summary>
     public Task StopApiServerAsync(TestCluster cluster) => ApiServerOf(cluster).StopAsync();
 
-    /// <summary>Starts a stopped kube-apiserver again, on the same port and data, and waits until it is ready.</summary>
+    /// <summary>Starts a stopped kube-apiserver again, on the same port and data, waits until it is ready, then its controller-manager.</summary>
     public Task StartApiServerAsync(TestCluster cluster, CancellationToken ct = default) => ApiServerOf(cluster).StartAsync(ct);
 
     private ApiServer ApiServerOf(TestCluster cluster) =>
@@ -196,7 +225,7 @@ public sealed class TestClusters : IAsyncDisposable
 
         var cmKubeConfig = Path.Combine(dir, "controller-manager.kubeconfig");
         Pki.WritePrivate(cmKubeConfig, KubeConfigYaml(new[] { (name, server, pki.CaFile, token) }, name));
-        var controllerManager = ManagedProcess.Start($"kube-controller-manager ({name})", controllerManagerPath, new[]
+        apiserver.ControllerManager = (controllerManagerPath, new[]
         {
             $"--kubeconfig={cmKubeConfig}",
             "--controllers=serviceaccount-token,serviceaccount,namespace,garbagecollector,deployment,replicaset",
@@ -204,7 +233,7 @@ public sealed class TestClusters : IAsyncDisposable
             "--use-service-account-credentials=false", "--leader-elect=false",
             "--bind-address=127.0.0.1", "--secure-port=0", "--port=0", "--profiling=false", "--v=1",
         }.Concat(options.ControllerManagerArguments).ToArray(), Path.Combine(workDir, $"kube-controller-manager-{name}.log"));
-        lock (processes) processes.Add(controllerManager);
+        await apiserver.StartControllerManagerAsync().ConfigureAwait(false);
 
         return new StartedCluster(name, server, pki.CaFile, pki.CaKeyFile, token, apiserver);
     }

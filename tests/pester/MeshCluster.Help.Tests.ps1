@@ -50,7 +50,8 @@ Describe 'Help of <Name>' -Tag Quick -ForEach $commands {
     It 'shows switches as switches in the syntax' {
         $syntax | Should -Not -Match '<SwitchParameter>'
         foreach ($switch in $parameters | Where-Object { $_.SwitchParameter -and -not (Test-Hidden $_) }) {
-            $syntax | Should -Match "\[-$($switch.Name)\]" -Because "-$($switch.Name) is a switch"
+            # Optional: [-Name]; mandatory in its parameter set (-Quiet): -Name, without a value.
+            $syntax | Should -Match "(\[-$($switch.Name)\]|\s-$($switch.Name)\s+(\[|-|$))" -Because "-$($switch.Name) is a switch"
         }
     }
 

@@ -8,7 +8,8 @@ BeforeDiscovery {
     $runnable = @(foreach ($command in Get-Command -Module MeshCluster) {
             Get-MeshHelpExample -Name $command.Name | Where-Object Runnable | ForEach-Object { @{ Command = $_.Command; Number = $_.Number; Code = $_.Code } }
         })
-    $types = @((Get-Command -Module MeshCluster).OutputType.Type.FullName | Sort-Object -Unique | ForEach-Object { @{ Type = $_ } })
+    # The module's own types (a -Quiet parameter set's boolean has no view of ours).
+    $types = @((Get-Command -Module MeshCluster).OutputType.Type.FullName | Where-Object { $_ -like 'MeshCluster.*' } | Sort-Object -Unique | ForEach-Object { @{ Type = $_ } })
 }
 
 BeforeAll {

@@ -8,7 +8,7 @@ public sealed class IstioRemoteInstallSpec
 {
     /// <summary>Made by New-IstioRemoteInstallSpec.</summary>
     public IstioRemoteInstallSpec(string clusterName, string network, string meshId, string remotePilotAddress,
-        InstallProfile profile, string @namespace, string? path, string yaml)
+        InstallProfile profile, string @namespace, string? path, string yaml, string? primaryClusterName = null)
     {
         ClusterName = clusterName;
         Network = network;
@@ -18,6 +18,7 @@ public sealed class IstioRemoteInstallSpec
         Namespace = @namespace;
         Path = path;
         Yaml = yaml;
+        PrimaryClusterName = primaryClusterName;
     }
 
     /// <summary>values.global.multiCluster.clusterName: the remote's name in the mesh.</summary>
@@ -31,6 +32,12 @@ public sealed class IstioRemoteInstallSpec
 
     /// <summary>Default (the form of Istio's Add a Remote Cluster guide, 1.6/1.7) or Remote (Istio 1.24+ primary-remote).</summary>
     public InstallProfile Profile { get; }
+
+    /// <summary>
+    /// Profile Remote (Istio 1.24+): the primary cluster whose istiod controls this remote. The spec carries it as the annotation
+    /// topology.istio.io/controlPlaneClusters, which Install-IstioRemote sets on the remote's istio-system before running istioctl.
+    /// </summary>
+    public string? PrimaryClusterName { get; }
 
     /// <summary>Where istioctl installs the control plane: istio-system, or values.global.istioNamespace.</summary>
     public string Namespace { get; }

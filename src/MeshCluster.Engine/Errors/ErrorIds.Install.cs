@@ -14,6 +14,9 @@ public static partial class ErrorIds
     public const string InstallSpecFileNotFound = nameof(InstallSpecFileNotFound);
     public const string InstallSpecInvalid = nameof(InstallSpecInvalid);
 
+    /// <summary>-PrimaryClusterName with a profile other than Remote (only Istio 1.24+ primary-remote reads the annotation).</summary>
+    public const string InstallSpecProfileConflict = nameof(InstallSpecProfileConflict);
+
     public const string IstioctlNotFound = nameof(IstioctlNotFound);
     public const string IstioctlStartFailed = nameof(IstioctlStartFailed);
     public const string IstioctlVersionUnknown = nameof(IstioctlVersionUnknown);

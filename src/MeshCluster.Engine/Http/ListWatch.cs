@@ -147,6 +147,9 @@ public static class ListWatch
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            // A timer may fire a moment before the clock says so: the wait lasts until its deadline, not nearly.
+            var early = ends - DateTime.UtcNow;
+            if (early > TimeSpan.Zero) await Task.Delay(early + TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
             return new(false, last.State, listed, lastFailure);
         }
     }

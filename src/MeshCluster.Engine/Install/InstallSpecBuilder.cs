@@ -16,7 +16,7 @@ public static class InstallSpecBuilder
         var g = values.TryGetValue("global", out var gv) ? gv as ValueMap : null;
         var ns = g is not null && g.TryGetValue("istioNamespace", out var n) && n is string s && s.Length > 0 ? s : IstioDefaults.Namespace;
         return new IstioRemoteInstallSpec(p.ClusterName, p.Network, p.MeshId, p.RemotePilotAddress, p.Profile, ns, null,
-            IstioOperatorYaml.Write(p.Profile, values));
+            IstioOperatorYaml.Write(p.Profile, values, p.PrimaryClusterName), p.PrimaryClusterName);
     }
 
     // -Values may add anything, but not silently change what the named parameters say: the spec

@@ -27,7 +27,8 @@ public static class InstallSpecFile
     public static IstioRemoteInstallSpec Write(IstioRemoteInstallSpec spec, string path, bool force)
     {
         Write(path, spec.Yaml, force);
-        return new IstioRemoteInstallSpec(spec.ClusterName, spec.Network, spec.MeshId, spec.RemotePilotAddress, spec.Profile, spec.Namespace, path, spec.Yaml);
+        return new IstioRemoteInstallSpec(spec.ClusterName, spec.Network, spec.MeshId, spec.RemotePilotAddress, spec.Profile, spec.Namespace, path, spec.Yaml,
+            spec.PrimaryClusterName);
     }
 
     /// <summary>Writes <paramref name="yaml"/> to a neighbour file, then moves it over <paramref name="path"/>.</summary>

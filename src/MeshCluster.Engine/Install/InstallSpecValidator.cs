@@ -24,12 +24,33 @@ public static partial class InstallSpecValidator
         NotEmpty(p.RemotePilotAddress, "RemotePilotAddress");
 
         ClusterNameRule.Validate(p.ClusterName);
+        if (p.PrimaryClusterName is not null) ValidatePrimary(p);
 
         if (!IsIpOrDnsName(p.RemotePilotAddress))
         {
             throw new MeshClusterException(ErrorIds.RemotePilotAddressInvalid, ErrorCategory.InvalidArgument,
                 $"The remote pilot address '{p.RemotePilotAddress}' is neither an IP address nor a DNS name. " +
                 "Give the address of the primary's gateway (Get-IstioDiscoveryAddress reads it).", target: p.RemotePilotAddress);
+        }
+    }
+
+    // Istio 1.24+ primary-remote: the remote's namespace names the cluster whose istiod controls it. A remote with
+    // its own istiod (the guide's form) must not carry it, and no cluster controls itself from afar.
+    private static void ValidatePrimary(InstallSpecParameters p)
+    {
+        if (p.Profile != InstallProfile.Remote)
+        {
+            throw new MeshClusterException(ErrorIds.InstallSpecProfileConflict, ErrorCategory.InvalidArgument,
+                $"-PrimaryClusterName applies to -Profile Remote only (Istio 1.24+ primary-remote); with -Profile {p.Profile} the remote runs its own istiod.",
+                target: p.PrimaryClusterName);
+        }
+
+        ClusterNameRule.Validate(p.PrimaryClusterName);
+        if (string.Equals(p.PrimaryClusterName, p.ClusterName, StringComparison.Ordinal))
+        {
+            throw new MeshClusterException(ErrorIds.InstallSpecValueConflict, ErrorCategory.InvalidArgument,
+                $"-PrimaryClusterName '{p.PrimaryClusterName}' is the remote's own -ClusterName; name the primary cluster whose istiod controls this remote.",
+                target: p.PrimaryClusterName);
         }
     }
 

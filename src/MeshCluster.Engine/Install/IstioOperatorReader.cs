@@ -8,7 +8,8 @@ using YamlDotNet.RepresentationModel;
 namespace MeshCluster.Engine.Install;
 
 /// <summary>What Install-IstioRemote needs to know about an IstioOperator file.</summary>
-public sealed record IstioOperatorSummary(string? ClusterName, string Namespace, string? Profile);
+/// <param name="ControlPlaneClusters">metadata.annotations topology.istio.io/controlPlaneClusters: the primary to name on the remote's namespace.</param>
+public sealed record IstioOperatorSummary(string? ClusterName, string Namespace, string? Profile, string? ControlPlaneClusters = null);
 
 /// <summary>Reads an IstioOperator file far enough to name the cluster and the namespace istioctl installs into.</summary>
 public static class IstioOperatorReader
@@ -61,7 +62,8 @@ public static class IstioOperatorReader
         return new IstioOperatorSummary(
             Scalar(Child(global, "multiCluster"), "clusterName"),
             string.IsNullOrEmpty(ns) ? IstioDefaults.Namespace : ns,
-            Scalar(spec, "profile"));
+            Scalar(spec, "profile"),
+            Scalar(Child(Child(root, "metadata"), "annotations"), IstioOperatorYaml.ControlPlaneClustersAnnotation));
     }
 
     private static YamlMappingNode? Child(YamlMappingNode? node, string key) =>

@@ -15,6 +15,9 @@ public static partial class IstioOperatorYaml
     public const string ApiVersion = "install.istio.io/v1alpha1";
     public const string Kind = "IstioOperator";
 
+    /// <summary>Istio 1.24+ primary-remote: set on the remote's istio-system, it names the primary whose istiod controls the remote.</summary>
+    public const string ControlPlaneClustersAnnotation = "topology.istio.io/controlPlaneClusters";
+
     // Plain only when nothing but a string can come of it: a letter (or '/') first, then a
     // small safe alphabet. Everything else is quoted rather than reasoned about.
     [GeneratedRegex("^[A-Za-z/][A-Za-z0-9._/-]*$", RegexOptions.CultureInvariant)]
@@ -55,13 +58,24 @@ public static partial class IstioOperatorYaml
 
     public static string InjectionPath(string cluster, string network) => $"/inject/cluster/{cluster}/net/{network}";
 
-    /// <summary>The IstioOperator text for <paramref name="values"/> (from <see cref="BuildValues"/>).</summary>
-    public static string Write(InstallProfile profile, ValueMap values)
+    /// <summary>
+    /// The IstioOperator text for <paramref name="values"/> (from <see cref="BuildValues"/>). A primary cluster name goes into
+    /// metadata.annotations, where Install-IstioRemote finds it (istioctl ignores it there).
+    /// </summary>
+    public static string Write(InstallProfile profile, ValueMap values, string? primaryClusterName = null)
     {
         var spec = new ValueMap();
         if (profile == InstallProfile.Remote) spec["profile"] = "remote";
         spec["values"] = values;
-        var root = ValueMap.From(new (string, object?)[] { ("apiVersion", ApiVersion), ("kind", Kind), ("spec", spec) });
+        var fields = new List<(string, object?)> { ("apiVersion", ApiVersion), ("kind", Kind) };
+        if (primaryClusterName is not null)
+        {
+            var annotations = ValueMap.From(new (string, object?)[] { (ControlPlaneClustersAnnotation, primaryClusterName) });
+            fields.Add(("metadata", ValueMap.From(new (string, object?)[] { ("annotations", annotations) })));
+        }
+
+        fields.Add(("spec", spec));
+        var root = ValueMap.From(fields.ToArray());
 
         using var writer = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         var emitter = new Emitter(writer);

@@ -25,8 +25,12 @@ public static class RemoteInstaller
     private static readonly TimeSpan VersionTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs istioctl; <paramref name="confirm"/> (ShouldProcess) sees the command line first, and false runs nothing.</summary>
+    /// <param name="annotateNamespace">
+    /// For a spec that names its primary (topology.istio.io/controlPlaneClusters): sets the annotation on the remote's namespace
+    /// (namespace, primary, token). Confirmed separately, before anything runs; declining either step runs nothing.
+    /// </param>
     public static async Task<IstioRemoteInstallResult?> InstallAsync(RemoteInstallRequest request, Func<string, string, Task<bool>> confirm,
-        IOperationReporter reporter, CancellationToken ct)
+        IOperationReporter reporter, CancellationToken ct, Func<string, string, CancellationToken, Task>? annotateNamespace = null)
     {
         reporter.Progress(Activity, "Finding istioctl", 0);
         var istioctl = IstioctlLocator.Locate(request.IstioctlPath);
@@ -54,10 +58,26 @@ public static class RemoteInstaller
 
         var shownArguments = version.InstallArguments(request.SpecPath ?? TemporaryFilePlaceholder, request.ContextName, kubeConfigArgument);
         var commandLine = Quote(istioctl) + " " + string.Join(' ', shownArguments.Select(Quote));
-        if (!await confirm($"context '{request.ContextName}' (cluster '{summary.ClusterName}', namespace {summary.Namespace})", $"Run {commandLine}").ConfigureAwait(false))
+        var primary = summary.ControlPlaneClusters;
+        if (primary is not null && annotateNamespace is null)
+        {
+            reporter.Warning($"The spec names primary '{primary}', but nothing here can annotate the remote's namespace {summary.Namespace} with it.");
+            primary = null;
+        }
+
+        // Both questions first (so -WhatIf shows both), then both steps.
+        var annotate = primary is null || await confirm($"Namespace {summary.Namespace} in context '{request.ContextName}'",
+            $"Annotate {ControlPlaneClustersAnnotation.Name}={primary} (creating the namespace if missing)").ConfigureAwait(false);
+        if (!await confirm($"context '{request.ContextName}' (cluster '{summary.ClusterName}', namespace {summary.Namespace})", $"Run {commandLine}").ConfigureAwait(false) || !annotate)
         {
             reporter.ProgressCompleted(Activity);
             return null;
+        }
+
+        if (primary is not null)
+        {
+            reporter.Progress(Activity, $"Annotating namespace {summary.Namespace} with {ControlPlaneClustersAnnotation.Name}={primary}", 20);
+            await annotateNamespace!(summary.Namespace, primary, ct).ConfigureAwait(false);
         }
 
         string? temporary = null;

@@ -6,6 +6,7 @@ namespace MeshCluster.Commands;
 
 /// <summary>
 /// Step 3 of Istio's Add a Remote Cluster guide: runs istioctl (manifest apply before 1.7, install from 1.7) against the remote's -Context.
+/// A Remote-profile spec that names its primary first gets the remote's namespace annotated topology.istio.io/controlPlaneClusters.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Install, "IstioRemote", DefaultParameterSetName = InputObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(IstioRemoteInstallResult))]
@@ -54,7 +55,10 @@ public sealed class InstallIstioRemoteCommand : KubeCmdlet
             context.Name,
             context.Files);
 
-        var result = await RemoteInstaller.InstallAsync(request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);
+        // A spec naming its primary (profile Remote) has the remote's namespace annotated first: only then is a client made.
+        var result = await RemoteInstaller.InstallAsync(request, ShouldProcessAsync, Reporter, cancellationToken,
+            async (ns, primary, ct) => await ControlPlaneClustersAnnotation.EnsureAsync(await ConnectAsync(context.Name, ct).ConfigureAwait(false), ns, primary, Reporter, ct)
+                .ConfigureAwait(false)).ConfigureAwait(false);
         if (result is not null) Emit(result);
     }
 }

@@ -48,6 +48,11 @@ public sealed class NewIstioRemoteInstallSpecCommand : PSCmdlet
     [Parameter]
     public InstallProfile Profile { get; set; } = InstallProfile.Default;
 
+    /// <summary>-Profile Remote: the primary cluster whose istiod controls the remote (topology.istio.io/controlPlaneClusters).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PrimaryClusterName { get; set; }
+
     /// <summary>Extra Helm values, deep-merged under spec.values.</summary>
     [Parameter]
     public Hashtable? Values { get; set; }
@@ -58,8 +63,13 @@ public sealed class NewIstioRemoteInstallSpecCommand : PSCmdlet
         try
         {
             var parameters = new InstallSpecParameters(ClusterName, Network, MeshId, RemotePilotAddress, Profile,
-                Values is null ? null : ValuesConverter.ToPlain(Values));
+                Values is null ? null : ValuesConverter.ToPlain(Values), PrimaryClusterName);
             var spec = InstallSpecBuilder.Build(parameters);
+            if (Profile == InstallProfile.Remote && PrimaryClusterName is null)
+            {
+                WriteWarning("Istio 1.24+ primary-remote needs the remote's istio-system annotated topology.istio.io/controlPlaneClusters=<primary cluster>. " +
+                             "Give -PrimaryClusterName, and Install-IstioRemote sets it before running istioctl.");
+            }
 
             if (Path is not null)
             {

@@ -13,8 +13,16 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
     private static int s_registered;
 
-    /// <summary>Called by Import-Module; the routing is normally in place already (see <see cref="OnAssemblyLoad"/>).</summary>
-    public void OnImport() => Register();
+    /// <summary>Called by Import-Module (the routing is normally in place already, see <see cref="OnAssemblyLoad"/>);
+    /// starts the libraries' first-use work on a spare core, ahead of the first call.</summary>
+    public void OnImport()
+    {
+        Register();
+        StartWarmup();
+    }
+
+    // Its own method: the engine type is resolved (through the routing above) only when this runs.
+    private static void StartWarmup() => MeshCluster.Engine.Warmup.Start();
 
     // PowerShell reflects over the cmdlet types (resolving the assemblies their signatures name) before
     // it calls OnImport; a module initializer runs as soon as MeshCluster.dll loads, ahead of all of that.

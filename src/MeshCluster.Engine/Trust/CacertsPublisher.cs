@@ -1,0 +1,161 @@
+using System.Management.Automation;
+using k8s;
+using k8s.Models;
+using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Http;
+
+namespace MeshCluster.Engine.Trust;
+
+/// <summary>
+/// Publish-IstioClusterCertificate: <c>kubectl create namespace istio-system; kubectl create secret generic cacerts -n istio-system --from-file=...</c>,
+/// after proving the material sound, never silently replacing a cacerts of another root, and sending nothing when it is already there.
+/// </summary>
+public static class CacertsPublisher
+{
+    public const string Activity = "Publishing the cluster's CA certificates";
+
+    /// <param name="clusterName">The cluster's name in the mesh where the intermediate has no L= (the Makefile always writes one).</param>
+    /// <param name="shouldProcess">Asked once, before the first change: (target, action).</param>
+    /// <returns>Null when <paramref name="shouldProcess"/> declined.</returns>
+    public static async Task<IstioClusterCertificatePublication?> PublishAsync(KubeConnection connection, CacertsMaterial material, string? clusterName,
+        string @namespace, bool force, Func<string, string, Task<bool>> shouldProcess, IOperationReporter reporter, CancellationToken ct)
+    {
+        try
+        {
+            // Proven sound before the first request: material istiod would refuse never reaches a cluster.
+            reporter.Progress(Activity, $"Checking {material.Source}", 10);
+            ValidatedCacerts validated;
+            try
+            {
+                validated = CacertsValidator.Validate(material, CertificateFactory.Now());
+            }
+            catch (TrustMaterialException ex)
+            {
+                throw new MeshClusterException(ErrorIds.ClusterCertificateInvalid, ErrorCategory.InvalidData,
+                    $"{material.Source} cannot be istiod's CA: {ex.Message}. Nothing was written.", target: material.Source);
+            }
+
+            var cluster = validated.ClusterName ?? clusterName ?? connection.ContextName;
+            reporter.Verbose($"The intermediate CA '{validated.Intermediate.SubjectName.Decode(System.Security.Cryptography.X509Certificates.X500DistinguishedNameFlags.None)}' " +
+                             $"verifies to root {validated.RootThumbprint}; its key matches; it expires {CaCertificateRules.Format(validated.Intermediate.NotAfter.ToUniversalTime())}.");
+
+            reporter.Progress(Activity, $"Reading Secret {@namespace}/{CacertsSecret.Name} in '{connection.ContextName}'", 30);
+            var ns = await KubeApi.TryGetAsync(connection, $"reading Namespace {@namespace}",
+                c => c.Client.CoreV1.ReadNamespaceAsync(@namespace, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            var existing = ns is null ? null : await KubeApi.TryGetAsync(connection, $"reading Secret {@namespace}/{CacertsSecret.Name}",
+                c => c.Client.CoreV1.ReadNamespacedSecretAsync(CacertsSecret.Name, @namespace, cancellationToken: c.Token), ct).ConfigureAwait(false);
+
+            IstioClusterCertificatePublication Result(ClusterCertificateAction action, string? resourceVersion, string? previousRoot, bool namespaceCreated) =>
+                new(connection.ContextName, cluster, @namespace, CacertsSecret.Name, validated.Thumbprint, validated.RootThumbprint, previousRoot,
+                    validated.Intermediate.NotAfter.ToUniversalTime(), action, resourceVersion, namespaceCreated);
+
+            if (existing is not null && CacertsSecret.Holds(existing, material))
+            {
+                reporter.Verbose($"Secret {@namespace}/{CacertsSecret.Name} in context '{connection.ContextName}' already holds this material.");
+                return Result(ClusterCertificateAction.Unchanged, existing.Metadata.ResourceVersion, null, false);
+            }
+
+            var action = ClusterCertificateAction.Created;
+            string? previousRoot = null;
+            if (existing is not null)
+            {
+                var roots = CacertsSecret.RootThumbprints(existing);
+                var sameRoot = roots.Contains(validated.RootThumbprint, StringComparer.Ordinal);
+                previousRoot = sameRoot ? null : roots.FirstOrDefault() ?? "(none readable)";
+                if (!sameRoot && !force) throw Conflict(connection, @namespace, previousRoot!, validated.RootThumbprint);
+                action = sameRoot ? ClusterCertificateAction.Updated : ClusterCertificateAction.Replaced;
+                WarnIfAnotherCluster(existing, validated, connection, @namespace, reporter);
+            }
+
+            var target = $"Secret {@namespace}/{CacertsSecret.Name} in context '{connection.ContextName}'";
+            var what = action switch
+            {
+                ClusterCertificateAction.Created => "Create",
+                ClusterCertificateAction.Updated => "Replace the intermediate CA (same root) in",
+                _ => $"Replace the mesh root {previousRoot} with {validated.RootThumbprint} (-Force) in",
+            };
+            if (!await shouldProcess(target, $"{what} the plug-in CA certificates of cluster '{cluster}' (intermediate {validated.Thumbprint})" +
+                                             (ns is null ? $", creating namespace {@namespace}" : string.Empty)).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            if (ns is null)
+            {
+                reporter.Verbose($"Creating Namespace '{@namespace}' in context '{connection.ContextName}' (the trust step comes before the install).");
+                await KubeApi.CreateOrExistingAsync(connection, $"creating Namespace {@namespace}",
+                    c => c.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = @namespace } }, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            }
+
+            reporter.Progress(Activity, $"Writing Secret {@namespace}/{CacertsSecret.Name} in '{connection.ContextName}'", 70);
+            var written = await WriteAsync(connection, @namespace, material, existing, ct).ConfigureAwait(false);
+            reporter.Verbose($"{(existing is null ? "Created" : "Replaced")} Secret {@namespace}/{CacertsSecret.Name} in context '{connection.ContextName}'.");
+            await WarnIfIstiodRunsAsync(connection, @namespace, reporter, ct).ConfigureAwait(false);
+            return Result(action, written.Metadata?.ResourceVersion, previousRoot, ns is null);
+        }
+        finally
+        {
+            reporter.ProgressCompleted(Activity);
+        }
+    }
+
+    /// <summary>Creates, or replaces on the resourceVersion read (a change made meanwhile by someone else fails rather than being overwritten).</summary>
+    private static Task<V1Secret> WriteAsync(KubeConnection connection, string ns, CacertsMaterial material, V1Secret? existing, CancellationToken ct)
+    {
+        var desired = CacertsSecret.Desired(ns, material);
+        if (existing is null)
+        {
+            return KubeApi.CallAsync(connection, $"creating Secret {ns}/{CacertsSecret.Name}",
+                c => c.Client.CoreV1.CreateNamespacedSecretAsync(desired, ns, cancellationToken: c.Token), ct);
+        }
+
+        // Its labels and annotations stay; its data becomes exactly the four files.
+        desired.Metadata.Labels = existing.Metadata.Labels;
+        desired.Metadata.Annotations = existing.Metadata.Annotations;
+        desired.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+        return KubeApi.CallAsync(connection, $"replacing Secret {ns}/{CacertsSecret.Name}",
+            c => c.Client.CoreV1.ReplaceNamespacedSecretAsync(desired, CacertsSecret.Name, ns, cancellationToken: c.Token), ct);
+    }
+
+    /// <summary>istiod reads cacerts when it starts: a running one keeps signing with its old CA until restarted.</summary>
+    private static async Task WarnIfIstiodRunsAsync(KubeConnection connection, string ns, IOperationReporter reporter, CancellationToken ct)
+    {
+        var pods = await KubeApi.CallAsync(connection, $"listing istiod pods in {ns}",
+            c => c.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=istiod", cancellationToken: c.Token), ct).ConfigureAwait(false);
+        if (pods.Items.Any(p => p.Status?.Phase is not ("Succeeded" or "Failed")))
+        {
+            reporter.Warning($"istiod runs in namespace {ns} of context '{connection.ContextName}' and reads cacerts only when it starts: restart it to sign with the new CA " +
+                             $"(kubectl rollout restart deployment/istiod -n {ns} --context {connection.ContextName}), then restart the workloads' proxies.");
+        }
+    }
+
+    /// <summary>Another cluster's intermediate in place of this one's is most often swapped contexts: say so (it is not refused).</summary>
+    private static void WarnIfAnotherCluster(V1Secret existing, ValidatedCacerts validated, KubeConnection connection, string ns, IOperationReporter reporter)
+    {
+        var before = CacertsSecret.MaterialOf(existing, "cacerts") is { } old ? ClusterNameOf(old.CaCert) : null;
+        if (before is not null && validated.ClusterName is not null && before != validated.ClusterName)
+        {
+            reporter.Warning($"Secret {ns}/{CacertsSecret.Name} in context '{connection.ContextName}' held the intermediate CA of cluster '{before}'; " +
+                             $"it now holds cluster '{validated.ClusterName}''s. Each cluster needs its own: check -Context.");
+        }
+    }
+
+    private static string? ClusterNameOf(string caCert)
+    {
+        try
+        {
+            return ValidatedCacerts.Locality(TrustPem.ReadCertificates(caCert, CacertsMaterial.CaCertKey)[0]);
+        }
+        catch (TrustMaterialException)
+        {
+            return null;
+        }
+    }
+
+    private static MeshClusterException Conflict(KubeConnection connection, string ns, string existingRoot, string newRoot) =>
+        new(ErrorIds.ClusterCertificateConflict, ErrorCategory.ResourceExists,
+            $"Secret {ns}/{CacertsSecret.Name} in context '{connection.ContextName}' chains to root {existingRoot}, not to root {newRoot} of this certificate. " +
+            "Replacing a mesh's root breaks mTLS between clusters until every cluster has the new one. Nothing was written.",
+            target: $"{connection.ContextName}:{ns}/{CacertsSecret.Name}",
+            recommendedAction: "Publish an intermediate of the existing root (Get-IstioCertificateAuthority), or add -Force to replace the root on purpose.");
+}
