@@ -71,7 +71,7 @@ internal static class ColdStartGroup
         }
 
         var (a, b) = (results["a"], results["b"]);
-        var rowA = report.Add(new Row(G, $"(a) the step: {host.Short} 'Import-Module; Get-IstioDiscoveryAddress'", Ms(a), Mem(a), Cpu(a)));
+        var rowA = report.Add(new Row(G, $"(a) {host.Short} 'Import-Module; Get-IstioDiscoveryAddress'", Ms(a), Mem(a), Cpu(a)));
         var rowB = report.Add(new Row(G, $"(b) the floor: {host.Short} 1", Ms(b), Mem(b), Cpu(b)));
         Row? rowC = kubectl is null ? null : report.Add(new Row(G, "(c) kubectl get svc -o jsonpath", Ms(results["c"]), Mem(results["c"]), Cpu(results["c"])));
         if (kubectl is null) report.Note("kubectl is not on PATH: variant (c) was skipped.");

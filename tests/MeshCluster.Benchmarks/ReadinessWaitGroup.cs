@@ -46,11 +46,11 @@ internal static partial class ReadinessWaitGroup
             Console.WriteLine($"  wait: repetition {rep + 1}/{runs}");
         }
 
-        foreach (var (count, label) in new[] { (20, "20 namespaces, -ThrottleLimit 20"), (1, "1 namespace (istiod + prometheus)") })
+        foreach (var (count, label) in new[] { (20, "20 namespaces (-ThrottleLimit 20)"), (1, "1 namespace (istiod + prometheus)") })
         {
             var o = results[count];
             Samples Of(Func<Outcome, double> f) => new(o.Select(f));
-            report.Add(new Row(G, $"{label}: last pod Ready -> returned", Of(x => x.LatencyMs), Note: count == 20 ? "goal: <= 100 ms" : "the earlier benchmark's case"));
+            report.Add(new Row(G, $"{label}: last Ready -> returned", Of(x => x.LatencyMs), Note: count == 20 ? "goal: <= 100 ms" : "the earlier benchmark's case"));
             report.Add(new Row(G, "  of which: pods Ready -> Deployments available", Of(x => x.ControllerMs), Note: "kube-controller-manager"));
             report.Add(new Row(G, "  of which: last Deployment available -> returned", Of(x => x.CmdletMs), Note: "the cmdlet's part"));
             report.Add(new Row(G, "  of which: last result written -> returned", Of(x => x.EndMs), Note: "ending the pipeline"));
