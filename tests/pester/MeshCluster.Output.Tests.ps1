@@ -8,7 +8,8 @@ BeforeDiscovery {
     $runnable = @(foreach ($command in Get-Command -Module MeshCluster) {
             Get-MeshHelpExample -Name $command.Name | Where-Object Runnable | ForEach-Object { @{ Command = $_.Command; Number = $_.Number; Code = $_.Code } }
         })
-    $types = @((Get-Command -Module MeshCluster).OutputType.Type.FullName | Sort-Object -Unique | ForEach-Object { @{ Type = $_ } })
+    # The module's own types (a -Quiet parameter set's boolean has no view of ours).
+    $types = @((Get-Command -Module MeshCluster).OutputType.Type.FullName | Where-Object { $_ -like 'MeshCluster.*' } | Sort-Object -Unique | ForEach-Object { @{ Type = $_ } })
 }
 
 BeforeAll {
@@ -40,6 +41,13 @@ BeforeAll {
         elseif ($Expected -is [enum]) {
             $want = if ($Json) { "$([int] $Expected)" } else { "$Expected" }
             if ("$Actual" -ne $want) { "${Path}: '$Actual' instead of '$want'" }
+        }
+        elseif ($Expected -is [datetimeoffset] -or $Expected -is [datetime]) {
+            # The instant must survive: JSON gives a DateTime back (in local time), CLIXML a DateTimeOffset
+            # as a property bag (it has no such primitive), each with the same UtcTicks.
+            $want = ([datetimeoffset] $Expected).UtcTicks
+            $got = if ($Actual -is [datetime] -or $Actual -is [datetimeoffset]) { ([datetimeoffset] $Actual).UtcTicks } else { $Actual.UtcTicks }
+            if ($got -ne $want) { "${Path}: '$Actual' instead of '$Expected'" }
         }
         elseif ($Expected -is [timespan]) {
             if ($Actual.Ticks -ne $Expected.Ticks) { "${Path}: $($Actual.Ticks) ticks instead of $($Expected.Ticks)" }
