@@ -57,6 +57,10 @@ if (mode == "start")
         new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromMilliseconds(500), Fate = _ => PodFate.CrashLoopBackOff });
     Say("cluster1 also has istio-system/istio-eastwestgateway (hostname eastwest.example.com) and istio-system/istio-ingressgateway-canary (no address yet); " +
         "in cluster2, pods of namespace istio-system become ready, pods of istio-crashloop crash");
+    // Day two from the first minute: cluster2's remote secret in cluster1, as the guide's last step leaves
+    // it, so Get-IstioRemoteSecret and Test-IstioRemoteCluster have a remote to show (runnable help examples).
+    PublishRemoteSecret(clusters.KubeConfigPath);
+    Say("cluster1 holds istio-system/istio-remote-secret-cluster2 (cluster2's reader token, published with Publish-IstioRemoteSecret -CreateServiceAccount)");
 
     stateFile = Path.GetFullPath(stateFile ?? Path.Combine(clusters.WorkDir, "sandbox.json"));
     WriteState(stateFile, new
@@ -127,6 +131,19 @@ string? Option(string name)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+void PublishRemoteSecret(string kubeConfig)
+{
+    // Through the module, as a user would: what it writes is exactly what the cmdlets read back.
+    using var publish = PowerShell.Create(InitialSessionState.CreateDefault2());
+    publish.AddScript("""
+        param($Manifest, $KubeConfig)
+        Import-Module $Manifest
+        Publish-IstioRemoteSecret -Context cluster2 -Name cluster2 -PrimaryContext cluster1 -CreateServiceAccount -KubeConfig $KubeConfig -WarningAction SilentlyContinue -ErrorAction Stop
+        """).AddParameter("Manifest", manifest).AddParameter("KubeConfig", kubeConfig);
+    _ = publish.Invoke();
+    if (publish.HadErrors) throw new InvalidOperationException("Publishing cluster2's remote secret failed: " + string.Join("; ", publish.Streams.Error));
 }
 
 static void WriteState(string path, object state)

@@ -74,7 +74,9 @@ Describe 'Help of <Name>' -Tag Quick -ForEach $commands {
                 $shown = $item.parameter | Where-Object name -EQ $p.Name
                 $shown.required | Should -Be ([string]$p.IsMandatory).ToLowerInvariant() -Because "-$($p.Name) in set '$($set.Name)'"
                 if ($p.ParameterType -ne [switch]) {
-                    "$($shown.parameterValue)" | Should -Be $p.ParameterType.Name -Because "-$($p.Name) is a $($p.ParameterType.Name)"
+                    # A TimeSpan? shows as TimeSpan, as Get-Command -Syntax shows it.
+                    $type = [Nullable]::GetUnderlyingType($p.ParameterType) ?? $p.ParameterType
+                    "$($shown.parameterValue)" | Should -Be $type.Name -Because "-$($p.Name) is a $($type.Name)"
                 }
             }
         }

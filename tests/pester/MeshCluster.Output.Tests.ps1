@@ -42,6 +42,13 @@ BeforeAll {
             $want = if ($Json) { "$([int] $Expected)" } else { "$Expected" }
             if ("$Actual" -ne $want) { "${Path}: '$Actual' instead of '$want'" }
         }
+        elseif ($Expected -is [datetimeoffset] -or $Expected -is [datetime]) {
+            # The instant must survive: JSON gives a DateTime back (in local time), CLIXML a DateTimeOffset
+            # as a property bag (it has no such primitive), each with the same UtcTicks.
+            $want = ([datetimeoffset] $Expected).UtcTicks
+            $got = if ($Actual -is [datetime] -or $Actual -is [datetimeoffset]) { ([datetimeoffset] $Actual).UtcTicks } else { $Actual.UtcTicks }
+            if ($got -ne $want) { "${Path}: '$Actual' instead of '$Expected'" }
+        }
         elseif ($Expected -is [timespan]) {
             if ($Actual.Ticks -ne $Expected.Ticks) { "${Path}: $($Actual.Ticks) ticks instead of $($Expected.Ticks)" }
         }

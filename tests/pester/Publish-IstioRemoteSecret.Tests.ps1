@@ -80,6 +80,23 @@ Describe 'Publish-IstioRemoteSecret' {
         (Get-Help Publish-IstioRemoteSecret -Parameter ForceTokenSecret | Out-String) | Should -Match 'ServiceAccountTokenSecretAmbiguous'
     }
 
+    It 'publishes both sandbox clusters at once with -ThrottleLimit 2: one result per input, each naming its context' {
+        $suffix = New-MeshName 'fan'
+        $inputs = 'cluster1', 'cluster2' | ForEach-Object { [pscustomobject]@{ Context = $_; Name = "$_-$suffix" } }
+        # cluster1 as a remote of itself only for the test's sake: it has no reader service account of its own.
+        $published = @($inputs | Publish-IstioRemoteSecret -PrimaryContext cluster1 -CreateServiceAccount -ThrottleLimit 2)
+        $published.Count | Should -Be 2
+        # Completion order: which comes first is not fixed, but each result says which input it is.
+        ($published.RemoteContext | Sort-Object) | Should -Be @('cluster1', 'cluster2')
+        foreach ($result in $published) {
+            $result.ClusterName | Should -Be "$($result.RemoteContext)-$suffix" -Because 'a result carries the context of its own input'
+            $result.PrimaryContext | Should -Be 'cluster1'
+            $result.Action | Should -Be 'Created'
+        }
+        @($published.Server | Sort-Object -Unique).Count | Should -Be 2 -Because 'each token and server came from its own cluster'
+        (Get-IstioRemoteSecret -Context cluster1 -ClusterName "*-$suffix" | Sort-Object ClusterName).ClusterName | Should -Be @("cluster1-$suffix", "cluster2-$suffix")
+    }
+
     It 'rejects a -Name that is no DNS-1123 label and a -Server that is no URL, by stable ids' {
         { Publish-IstioRemoteSecret -Context cluster2 -Name Cluster_2 -PrimaryContext cluster1 -ErrorAction Stop } | Should -Throw -ErrorId "ClusterNameInvalid,$cmdlet"
         { Publish-IstioRemoteSecret -Context cluster2 -Name cluster2 -PrimaryContext cluster1 -Server 'not a url' -ErrorAction Stop } | Should -Throw -ErrorId "RemoteServerInvalid,$cmdlet"

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using k8s.KubeConfigModels;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.KubeConfig;
+using MeshCluster.Engine.Tests.TestSupport;
 
 namespace MeshCluster.Engine.Tests.KubeConfig;
 
@@ -89,7 +90,7 @@ public sealed class ExecCredentialProviderTests : IDisposable
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
-        await AssertGoneAsync(int.Parse(File.ReadAllText(pid).Trim()));
+        await ProcessProbe.AssertGoneAsync(int.Parse(File.ReadAllText(pid).Trim()), "the plugin's sleep survived");
     }
 
     [Fact]
@@ -101,28 +102,6 @@ public sealed class ExecCredentialProviderTests : IDisposable
         Assert.Equal(ErrorIds.KubeCredentialPluginFailed, ex.ErrorId);
         Assert.Equal(ErrorCategory.OperationTimeout, ex.Category);
         Assert.Contains("did not answer within 0.5 s", ex.Message);
-        await AssertGoneAsync(int.Parse(File.ReadAllText(pid).Trim()));
-    }
-
-    private static async Task AssertGoneAsync(int pid)
-    {
-        // Killing is asynchronous in the kernel; a reaped or zombie process is gone for our purpose.
-        for (var i = 0; i < 100 && IsRunning(pid); i++) await Task.Delay(50, Ct);
-        Assert.False(IsRunning(pid), $"process {pid} survived");
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        var stat = $"/proc/{pid}/stat";
-        if (!File.Exists(stat)) return false;
-        try
-        {
-            var text = File.ReadAllText(stat);
-            return text[(text.LastIndexOf(')') + 2)] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        await ProcessProbe.AssertGoneAsync(int.Parse(File.ReadAllText(pid).Trim()), "the plugin's sleep survived");
     }
 }

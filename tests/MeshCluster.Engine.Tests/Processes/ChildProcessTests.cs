@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Processes;
+using MeshCluster.Engine.Tests.TestSupport;
 
 namespace MeshCluster.Engine.Tests.Processes;
 
@@ -58,10 +59,7 @@ public sealed class ChildProcessTests : IDisposable
             (line, _) => { if (line == "started") cts.Cancel(); }, StartFailed, cts.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
 
-        var grandchild = int.Parse(File.ReadAllText(pidFile).Trim());
-        // Killing is asynchronous in the kernel; a reaped or zombie process is gone for our purpose.
-        for (var i = 0; i < 100 && IsRunning(grandchild); i++) await Task.Delay(50, TestContext.Current.CancellationToken);
-        Assert.False(IsRunning(grandchild), "the grandchild 'sleep 300' survived the cancel");
+        await ProcessProbe.AssertGoneAsync(int.Parse(File.ReadAllText(pidFile).Trim()), "the grandchild 'sleep 300' survived the cancel");
     }
 
     [Fact]
@@ -82,20 +80,5 @@ public sealed class ChildProcessTests : IDisposable
         await ChildProcess.RunAsync("/bin/sh", new[] { "-c", "for a in \"$@\"; do echo \"<$a>\"; done", "sh", "one two", "'three'", "$HOME" }, null,
             (l, _) => lines.Add(l), StartFailed, CancellationToken.None);
         Assert.Equal(new[] { "<one two>", "<'three'>", "<$HOME>" }, lines);
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        var stat = $"/proc/{pid}/stat";
-        if (!File.Exists(stat)) return false;
-        try
-        {
-            var text = File.ReadAllText(stat);
-            return text[(text.LastIndexOf(')') + 2)] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 }
