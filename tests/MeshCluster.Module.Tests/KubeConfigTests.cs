@@ -206,8 +206,9 @@ public sealed class KubeConfigTests : IDisposable
 
         Assert.Equal(2, result.Errors.Count);
         Assert.All(result.Errors, e => Assert.StartsWith("IngressGatewayNotFound,", e.FullyQualifiedErrorId));
-        Assert.Contains("'first-file'", result.Errors[0].Exception.Message);
-        Assert.Contains("'cluster2'", result.Errors[1].Exception.Message);
+        // Both at once: the errors come in completion order, each naming its context.
+        Assert.Single(result.Errors, e => e.Exception.Message.Contains("'first-file'", StringComparison.Ordinal));
+        Assert.Single(result.Errors, e => e.Exception.Message.Contains("'cluster2'", StringComparison.Ordinal));
     }
 
     [Fact]
