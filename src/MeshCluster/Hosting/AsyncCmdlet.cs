@@ -22,6 +22,7 @@ public abstract class AsyncCmdlet : PSCmdlet
     private PipelineReporter? _reporter;
     private int _nextActivityId;
     private int _parentId = -1;
+    private bool _parentShown;
     private int _started;
     private int _done;
 
@@ -39,7 +40,7 @@ public abstract class AsyncCmdlet : PSCmdlet
     {
         _queue = new PipelineQueue();
         BeginOnPipelineThread();
-        RunNow(BeginProcessingAsync);
+        if (Overrides(nameof(BeginProcessingAsync))) RunNow(BeginProcessingAsync);
     }
 
     /// <summary>Work that needs the runspace (paths, session state): runs on the pipeline thread first.</summary>
@@ -79,8 +80,8 @@ public abstract class AsyncCmdlet : PSCmdlet
         {
             while (_running.Count > 0) AwaitAny();
         });
-        if (_parentId >= 0) WriteProgress(new ProgressRecord(_parentId, ParentActivity, "Completed") { RecordType = ProgressRecordType.Completed });
-        RunNow(EndProcessingAsync);
+        if (_parentShown) WriteProgress(new ProgressRecord(_parentId, ParentActivity, "Completed") { RecordType = ProgressRecordType.Completed });
+        if (Overrides(nameof(EndProcessingAsync))) RunNow(EndProcessingAsync);
         _queue?.Close();
     }
 
@@ -97,6 +98,13 @@ public abstract class AsyncCmdlet : PSCmdlet
 
     /// <summary>Ctrl+C: cancels the async work.</summary>
     protected override void StopProcessing() => _stopping.Cancel();
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Type, string), bool> s_overrides = new();
+
+    /// <summary>Whether this cmdlet has work of its own in that phase: a phase it leaves alone costs no trip to the thread pool.</summary>
+    private bool Overrides(string method) => s_overrides.GetOrAdd((GetType(), method), key =>
+        key.Item1.GetMethod(key.Item2, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)
+            ?.DeclaringType != typeof(AsyncCmdlet));
 
     /// <summary>Runs work to its end, writing as it goes; its failure is reported here.</summary>
     private void RunNow(Func<CancellationToken, Task> work)
@@ -210,8 +218,11 @@ public abstract class AsyncCmdlet : PSCmdlet
 
     private string ParentActivity => MyInvocation.MyCommand?.Name ?? GetType().Name;
 
+    /// <summary>The parent record, from the second input on: a command with one input has no use for "1 of 1".</summary>
     private void ShowParent()
     {
+        if (_started < 2) return;
+        _parentShown = true;
         var running = _started - _done;
         WriteProgress(new ProgressRecord(_parentId, ParentActivity, $"{_done} of {_started} done, {running} running")
         {
