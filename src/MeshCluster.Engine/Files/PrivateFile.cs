@@ -27,7 +27,7 @@ public static class PrivateFile
         try
         {
             if (createFolder) Directory.CreateDirectory(folder);
-            using (var stream = CreateOwnerOnly(temporary))
+            using (var stream = CreateNew(temporary))
             {
                 var bytes = new UTF8Encoding(false).GetBytes(content);
                 stream.Write(bytes, 0, bytes.Length);
@@ -53,22 +53,23 @@ public static class PrivateFile
         }
     }
 
-    private static FileStream CreateOwnerOnly(string path)
+    /// <summary>
+    /// A new file (never an existing one) with its final permissions from the moment it exists: owner-only
+    /// (0600; on Windows the ACL of <see cref="OwnerOnlySecurity"/>), or, for a certificate, readable by all (0644).
+    /// </summary>
+    public static FileStream CreateNew(string path, bool ownerOnly = true)
     {
-        if (OperatingSystem.IsWindows()) return CreateOwnerOnlyOnWindows(path);
-        return new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            UnixCreateMode = OwnerOnly,
-        });
+        if (OperatingSystem.IsWindows() && ownerOnly) return CreateOwnerOnlyOnWindows(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = ownerOnly ? OwnerOnly : OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        return new FileStream(path, options);
     }
 
     [SupportedOSPlatform("windows")]
     private static FileStream CreateOwnerOnlyOnWindows(string path) =>
         new FileInfo(path).Create(FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.ReadPermissions, FileShare.None, 4096,
-            FileOptions.None, OwnerOnlySecurity(WindowsIdentity.GetCurrent().User!));
+            FileOptions.None, OwnerOnlySecurity(WindowsIdentity.GetCurrent().User
+                ?? throw new UnauthorizedAccessException("The current Windows user has no security identifier.")));
 
     /// <summary>An ACL that grants <paramref name="owner"/> alone full control and inherits nothing from the folder.</summary>
     [SupportedOSPlatform("windows")]

@@ -1,7 +1,4 @@
 using System.Management.Automation;
-using System.Runtime.Versioning;
-using System.Security.AccessControl;
-using System.Security.Principal;
 using System.Text;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Files;
@@ -22,9 +19,6 @@ public sealed record TrustFile(string Path, string Content, bool OwnerOnly)
 /// </summary>
 public static class TrustFileWriter
 {
-    private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode Public = OwnerReadWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-
     /// <summary>
     /// Before anything is made: CertificatePathInvalid for a file where a folder should be, or a folder where a file should be.
     /// Returns the files that exist already.
@@ -101,26 +95,11 @@ public static class TrustFileWriter
 
     private static void WriteNew(string path, string content, bool ownerOnly)
     {
-        using var stream = OperatingSystem.IsWindows() && ownerOnly
-            ? CreateOwnerOnlyOnWindows(path)
-            : new FileStream(path, Options(ownerOnly));
+        using var stream = PrivateFile.CreateNew(path, ownerOnly);
         var bytes = new UTF8Encoding(false).GetBytes(content);
         stream.Write(bytes);
         stream.Flush(flushToDisk: true);
     }
-
-    private static FileStreamOptions Options(bool ownerOnly)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = ownerOnly ? OwnerReadWrite : Public;
-        return options;
-    }
-
-    // The ACL is PrivateFile's (the module's one owner-only rule on Windows).
-    [SupportedOSPlatform("windows")]
-    private static FileStream CreateOwnerOnlyOnWindows(string path) =>
-        new FileInfo(path).Create(FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.ReadPermissions, FileShare.None, 4096, FileOptions.None,
-            PrivateFile.OwnerOnlySecurity(WindowsIdentity.GetCurrent().User ?? throw new UnauthorizedAccessException("The current Windows user has no security identifier.")));
 
     private static void Undo(List<(string Temporary, string Final)> temporaries, List<string> placed, List<string> madeFolders)
     {
