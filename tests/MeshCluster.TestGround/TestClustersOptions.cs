@@ -5,7 +5,7 @@ public sealed class TestClustersOptions
     /// <summary>Where data, certificates, kubeconfigs and logs go; default: a new folder under the temp folder, deleted on dispose.</summary>
     public string? WorkDir;
 
-    /// <summary>Folder holding kube-apiserver and kube-controller-manager; default: $KUBEBUILDER_ASSETS if it holds kube-apiserver, else ~/.cache/meshcluster/kubernetes-1.20.2/bin.</summary>
+    /// <summary>Folder holding kube-apiserver and kube-controller-manager; default: $KUBEBUILDER_ASSETS if it holds kube-apiserver, else ~/.cache/meshcluster/kubernetes-1.20.2-reflect2-1.0.2/bin.</summary>
     public string? BinDir;
 
     /// <summary>Progress lines (which server started, how long it took).</summary>
@@ -32,7 +32,7 @@ public sealed class TestClustersOptions
         if (!string.IsNullOrEmpty(BinDir)) return BinDir;
         var assets = Environment.GetEnvironmentVariable("KUBEBUILDER_ASSETS");
         if (!string.IsNullOrEmpty(assets) && File.Exists(Path.Combine(assets, "kube-apiserver"))) return assets;
-        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "meshcluster", "kubernetes-1.20.2", "bin");
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "meshcluster", "kubernetes-1.20.2-reflect2-1.0.2", "bin");
     }
 
     internal string ResolveEtcd(string binDir)

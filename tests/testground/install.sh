@@ -8,7 +8,9 @@
 set -euo pipefail
 
 cache="${MESHCLUSTER_KUBE_CACHE:-$HOME/.cache/meshcluster}"
-bin="$cache/kubernetes-1.20.2/bin"
+# The folder's name carries the vendored-library fix below, so a machine holding binaries built
+# without it (which crash on the first custom resource) builds them again.
+bin="$cache/kubernetes-1.20.2-reflect2-1.0.2/bin"
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
 need_apt=()
@@ -28,7 +30,7 @@ elif have_kube "$bin"; then
 else
   command -v go >/dev/null 2>&1 || need_apt+=(golang-go)
   command -v rsync >/dev/null 2>&1 || need_apt+=(rsync)
-  need_apt+=(dpkg-dev)
+  need_apt+=(dpkg-dev golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev)
 fi
 
 if [ "$build" -eq 1 ]; then
@@ -64,6 +66,20 @@ if [ "$build" -eq 1 ]; then
   export GOPATH="$work/gopath" GO111MODULE=off CGO_ENABLED=0 GOFLAGS=-mod=vendor
   export GOCACHE="$cache/gocache"
   cd "$work/gopath/src/k8s.io/kubernetes"
+  # The source vendors reflect2 1.0.1 and json-iterator 1.1.10, which read Go's map iterator through
+  # unsafe pointers laid out as before Go 1.18: built with Debian's Go 1.19 the apiserver dies with
+  # SIGSEGV the first time it encodes a custom resource. Debian's fixed releases (reflect2 1.0.2,
+  # json-iterator 1.1.12) replace both vendored folders.
+  replace_vendored() {
+    local pkg="$1" importpath="$2" src
+    src=$(dpkg -L "$pkg" | grep "/src/$importpath\$" | head -1)
+    [ -n "$src" ] && [ -d "$src" ] || { echo "test ground: $pkg has no sources for $importpath"; exit 1; }
+    rm -rf "vendor/$importpath"; mkdir -p "vendor/$importpath"
+    cp -r "$src/." "vendor/$importpath/"
+    find "vendor/$importpath" -name '*_test.go' -delete
+  }
+  replace_vendored golang-github-modern-go-reflect2-dev github.com/modern-go/reflect2
+  replace_vendored golang-github-json-iterator-go-dev github.com/json-iterator/go
   for what in kube-apiserver kube-controller-manager; do
     echo "test ground: building $what (several minutes the first time)"
     make WHAT=cmd/$what >"$work/make-$what.log" 2>&1 || { tail -50 "$work/make-$what.log"; exit 1; }
