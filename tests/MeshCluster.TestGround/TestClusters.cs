@@ -217,6 +217,9 @@ public sealed class TestClusters : IAsyncDisposable
             "--endpoint-reconciler-type=none", "--profiling=false", "--v=1",
             // Less start-up work on a shared 2-core machine; the tests need no request fairness.
             "--enable-priority-and-fairness=false",
+            // Loopback only: the istioctl stand-in writes Istio's webhook configurations as istioctl does, and an API
+            // server that called them would dial a Service's cluster IP (10.0.x.x) or resolve its name. Stored, never called.
+            "--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook",
         }, Path.Combine(workDir, $"kube-apiserver-{name}.log"), server, await File.ReadAllTextAsync(pki.CaFile, ct).ConfigureAwait(false), token,
             options.StartTimeout, processes);
         await apiserver.StartAsync(ct).ConfigureAwait(false);
@@ -228,7 +231,9 @@ public sealed class TestClusters : IAsyncDisposable
         apiserver.ControllerManager = (controllerManagerPath, new[]
         {
             $"--kubeconfig={cmKubeConfig}",
-            "--controllers=serviceaccount-token,serviceaccount,namespace,garbagecollector,deployment,replicaset",
+            // endpointslicemirroring: as on every cluster since 1.19, the Endpoints of a Service without selector
+            // (Istio's remote profile writes one for istiod) are mirrored into an EndpointSlice.
+            "--controllers=serviceaccount-token,serviceaccount,namespace,garbagecollector,deployment,replicaset,endpointslicemirroring",
             $"--service-account-private-key-file={pki.ServiceAccountKeyFile}", $"--root-ca-file={pki.CaFile}",
             "--use-service-account-credentials=false", "--leader-elect=false",
             "--bind-address=127.0.0.1", "--secure-port=0", "--port=0", "--profiling=false", "--v=1",
