@@ -6,12 +6,13 @@
 //                              so a test can prove the caller saw that line before the process ended.
 // For a spec with profile: remote it says (stdout) which primary the namespace's topology.istio.io/controlPlaneClusters
 // annotation names when the install starts, or (stderr) that it is missing: the primary's istiod would ignore the remote.
+// What install writes into the cluster, per version and form, is what Istio's charts render (Charts.cs cites them).
 using System.Net;
 using System.Text.Json;
+using IstioctlStandIn;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using YamlDotNet.RepresentationModel;
 
 var version = Environment.GetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION") is { Length: > 0 } v ? v : "1.24.0";
 Log(args);
@@ -39,8 +40,8 @@ if (args[0] == "version")
     return 0;
 }
 
-var (major, minor) = ParseVersion(version);
-var modern = major > 1 || (major == 1 && minor >= 7);
+var istio = IstioVersion.Parse(version);
+var modern = istio.AtLeast(7);
 bool manifestApply = args.Length >= 2 && args[0] == "manifest" && args[1] == "apply";
 if (args[0] == "install" && !modern || !(args[0] == "install" || manifestApply))
 {
@@ -56,9 +57,9 @@ if (file is null || !File.Exists(file))
     return 1;
 }
 
-var ns = IstioNamespace(file);
-var remoteProfile = SpecField(file, "spec", "profile") == "remote";
-await Say($"This will install the Istio {version} profile \"default\" into the cluster.");
+var spec = InstallSpec.Read(file);
+var ns = spec.Namespace;
+await Say($"This will install the Istio {version} profile \"{spec.Profile ?? "default"}\" into the cluster.");
 var handshake = Environment.GetEnvironmentVariable("ISTIOCTL_STANDIN_WAIT_FOR");
 if (!string.IsNullOrEmpty(handshake))
 {
@@ -83,6 +84,14 @@ if (Environment.GetEnvironmentVariable("ISTIOCTL_STANDIN_FAIL") == "1")
     return 2;
 }
 
+if (spec.RemoteProfile && !istio.AtLeast(24))
+{
+    // Before 1.24 the remote profile was another set of charts (1.7: the default profile without prometheus; 1.23: the
+    // istiod-remote chart); the stand-in plays only the 1.24+ one rather than pretend.
+    Console.Error.WriteLine($"Error: the istioctl stand-in renders profile \"remote\" only as Istio 1.24 and later do (it is {version}).");
+    return 1;
+}
+
 IKubernetes client;
 try
 {
@@ -94,34 +103,38 @@ catch (Exception ex)
     return 1;
 }
 
+var components = Charts.Render(istio, version, spec);
+string? current = null;
+IKubernetesObject<V1ObjectMeta>? applying = null;
 try
 {
-    if (remoteProfile) await SayControlPlane(client, ns);
-    await Say(modern ? "✔ Istio core installed" : "- Applying manifest for component Base...");
-    await CreateOrReplace(() => client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }), () => Task.CompletedTask);
-    var sa = new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "istio-reader-service-account", NamespaceProperty = ns } };
-    await CreateOrReplace(() => client.CoreV1.CreateNamespacedServiceAccountAsync(sa, ns), () => Task.CompletedTask);
-    await GrantReader(client, ns);
-    var istiodSa = new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "istiod", NamespaceProperty = ns } };
-    await CreateOrReplace(() => client.CoreV1.CreateNamespacedServiceAccountAsync(istiodSa, ns), () => Task.CompletedTask);
-    if (!modern) await Say("✔ Finished applying manifest for component Base.");
-
-    await Say(modern ? "- Processing resources for Istiod." : "- Applying manifest for component Pilot...", error: true);
-    await Deploy(client, ns, "istiod", "istiod", $"docker.io/istio/pilot:{version}");
-    await Say(modern ? "✔ Istiod installed" : "✔ Finished applying manifest for component Pilot.");
-
-    if (!modern)
+    if (spec.RemoteProfile) await SayControlPlane(client, ns);
+    await Applier.EnsureNamespaceAsync(client, ns, istio.AtLeast(24) ? spec.Network : null);
+    foreach (var component in components)
     {
-        // 1.6's default profile also ran prometheus in the remote (Istio's guide lists its pod).
-        await Say("- Applying manifest for component AddonComponents...");
-        await Deploy(client, ns, "prometheus", "prometheus", "docker.io/prom/prometheus:v2.15.1");
-        await Say("✔ Finished applying manifest for component AddonComponents.");
-        await Say("✔ Installation complete");
+        current = component.Name;
+        if (modern && component.Name == "Pilot") await Say("- Processing resources for Istiod.", error: true);
+        if (!modern) await Say($"- Applying manifest for component {component.Name}...", error: component.Name == "Pilot");
+        foreach (var obj in component.Objects)
+        {
+            applying = obj;
+            await Applier.ApplyAsync(client, obj);
+        }
+
+        applying = null;
+        if (modern) await Say(component.Name == "Base" ? "✔ Istio core installed" : "✔ Istiod installed");
+        else await Say($"✔ Finished applying manifest for component {component.Name}.");
     }
-    else
-    {
-        await Say("✔ Installation complete");
-    }
+
+    await Say("✔ Installation complete");
+}
+catch (HttpOperationException ex) when (applying is not null)
+{
+    // As istioctl reports a refused object: the component, the object and the API server's own words; nothing after it is applied.
+    var title = current switch { "Base" => "Istio core", "Pilot" => "Istiod", _ => current };
+    await Say($"✘ {title} encountered an error: failed to create \"{Applier.Describe(applying)}\": {ApiMessage(ex)}", error: true);
+    Console.Error.WriteLine("Error: failed to install manifests: errors occurred during operation");
+    return 1;
 }
 catch (HttpOperationException ex)
 {
@@ -157,27 +170,6 @@ static string? Flag(string[] a, string name, string? alias)
     return null;
 }
 
-static (int, int) ParseVersion(string text)
-{
-    var parts = text.TrimStart('v').Split('.', '-');
-    return (int.Parse(parts[0]), parts.Length > 1 ? int.Parse(parts[1]) : 0);
-}
-
-static string IstioNamespace(string file) => SpecField(file, "spec", "values", "global", "istioNamespace") ?? "istio-system";
-
-static string? SpecField(string file, params string[] path)
-{
-    var stream = new YamlStream();
-    stream.Load(new StringReader(File.ReadAllText(file)));
-    YamlNode? node = stream.Documents[0].RootNode;
-    foreach (var key in path)
-    {
-        node = node is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode(key), out var c) ? c : null;
-    }
-
-    return node is YamlScalarNode { Value: { Length: > 0 } s } ? s : null;
-}
-
 // What the namespace carries when the install starts (Istio 1.24 primary-remote: set before the install).
 static async Task SayControlPlane(IKubernetes client, string ns)
 {
@@ -202,6 +194,19 @@ static async Task SayControlPlane(IKubernetes client, string ns)
     }
 }
 
+static string ApiMessage(HttpOperationException ex)
+{
+    try
+    {
+        using var doc = JsonDocument.Parse(ex.Response.Content);
+        return doc.RootElement.GetProperty("message").GetString() ?? ex.Response.Content;
+    }
+    catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+    {
+        return $"{(int)ex.Response.StatusCode} {ex.Response.Content}";
+    }
+}
+
 static KubernetesClientConfiguration Config(string? kubeconfig, string? context)
 {
     if (kubeconfig is not null) return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig, context);
@@ -216,72 +221,6 @@ static KubernetesClientConfiguration Config(string? kubeconfig, string? context)
     merged.Clusters = configs.SelectMany(c => c.Clusters ?? []).DistinctBy(c => c.Name).ToList();
     merged.Users = configs.SelectMany(c => c.Users ?? []).DistinctBy(c => c.Name).ToList();
     return KubernetesClientConfiguration.BuildConfigFromConfigObject(merged, context);
-}
-
-static async Task CreateOrReplace(Func<Task> create, Func<Task> replace)
-{
-    try
-    {
-        await create();
-    }
-    catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
-    {
-        await replace();
-    }
-}
-
-// The istio-discovery chart's reader-clusterrole.yaml and its binding: what lets the primary's istiod
-// read this cluster through istio-reader-service-account (the remote secret's identity).
-static async Task GrantReader(IKubernetes client, string ns)
-{
-    var name = $"istio-reader-clusterrole-{ns}";
-    string[] read = { "get", "list", "watch" };
-    var role = new V1ClusterRole
-    {
-        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = "istio-reader" } },
-        Rules = new List<V1PolicyRule>
-        {
-            new() { ApiGroups = new[] { "config.istio.io", "security.istio.io", "networking.istio.io", "authentication.istio.io", "rbac.istio.io", "telemetry.istio.io", "extensions.istio.io" }, Resources = new[] { "*" }, Verbs = read },
-            new() { ApiGroups = new[] { "" }, Resources = new[] { "endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets", "configmaps" }, Verbs = read },
-            new() { ApiGroups = new[] { "discovery.k8s.io" }, Resources = new[] { "endpointslices" }, Verbs = read },
-            new() { ApiGroups = new[] { "apps" }, Resources = new[] { "replicasets" }, Verbs = read },
-            new() { ApiGroups = new[] { "authentication.k8s.io" }, Resources = new[] { "tokenreviews" }, Verbs = new[] { "create" } },
-            new() { ApiGroups = new[] { "authorization.k8s.io" }, Resources = new[] { "subjectaccessreviews" }, Verbs = new[] { "create" } },
-        },
-    };
-    await CreateOrReplace(() => client.RbacAuthorizationV1.CreateClusterRoleAsync(role), () => client.RbacAuthorizationV1.ReplaceClusterRoleAsync(role, name));
-    var binding = new V1ClusterRoleBinding
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = name },
-        Subjects = new List<Rbacv1Subject> { new() { Kind = "ServiceAccount", Name = "istio-reader-service-account", NamespaceProperty = ns } },
-    };
-    await CreateOrReplace(() => client.RbacAuthorizationV1.CreateClusterRoleBindingAsync(binding), () => client.RbacAuthorizationV1.ReplaceClusterRoleBindingAsync(binding, name));
-}
-
-static async Task Deploy(IKubernetes client, string ns, string name, string app, string image)
-{
-    var labels = new Dictionary<string, string> { ["app"] = app, ["istio.io/rev"] = "default" };
-    var deployment = new V1Deployment
-    {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = labels },
-        Spec = new V1DeploymentSpec
-        {
-            Replicas = 1,
-            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = app } },
-            Template = new V1PodTemplateSpec
-            {
-                Metadata = new V1ObjectMeta { Labels = labels },
-                Spec = new V1PodSpec
-                {
-                    ServiceAccountName = name == "istiod" ? "istiod" : null,
-                    Containers = new List<V1Container> { new() { Name = name == "istiod" ? "discovery" : name, Image = image } },
-                },
-            },
-        },
-    };
-    await CreateOrReplace(() => client.AppsV1.CreateNamespacedDeploymentAsync(deployment, ns),
-        () => client.AppsV1.ReplaceNamespacedDeploymentAsync(deployment, name, ns));
 }
 
 static void Log(string[] args)
