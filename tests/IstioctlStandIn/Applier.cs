@@ -95,10 +95,24 @@ internal static class Applier
         try
         {
             await create();
+            return;
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            await replace();
+        }
+
+        // Another writer (a test, another install of the shared CRDs) may change the object between the read and the replace.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await replace();
+                return;
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict && attempt < 5)
+            {
+                await Task.Delay(50 * attempt);
+            }
         }
     }
 }

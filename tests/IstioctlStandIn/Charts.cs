@@ -403,11 +403,12 @@ internal static class Charts
     private static V1MutatingWebhookConfiguration InjectorWebhook(IstioVersion v, InstallSpec s)
     {
         var ns = s.Namespace;
-        var clientConfig = s.InjectionUrl is { } url
+        // 1.7.8's template calls "/inject" whatever the values say; from 1.9 istiodRemote.injectionPath/injectionURL are honoured.
+        var clientConfig = s.InjectionUrl is { } url && v.AtLeast(9)
             ? new Admissionregistrationv1WebhookClientConfig { Url = url }
             : new Admissionregistrationv1WebhookClientConfig
             {
-                Service = new Admissionregistrationv1ServiceReference { Name = "istiod", NamespaceProperty = ns, Path = s.InjectionPath, Port = 443 },
+                Service = new Admissionregistrationv1ServiceReference { Name = "istiod", NamespaceProperty = ns, Path = v.AtLeast(9) ? s.InjectionPath : "/inject", Port = 443 },
             };
         V1MutatingWebhook Core(string prefix, V1LabelSelector namespaceSelector, V1LabelSelector? objectSelector) => new()
         {

@@ -9,8 +9,9 @@ namespace MeshCluster.Module.Tests;
 
 /// <summary>
 /// Istio's "Add a Remote Cluster" guide in one script, trust first, on the two real clusters: the mesh root, one intermediate per
-/// cluster published as its cacerts, then the guide's five steps, then the check that both clusters share one root. It uses
-/// istio-system itself (as WorkflowTests does) and runs in the stand-in's collection, alone; it leaves istio-system as it found it.
+/// cluster published as its cacerts, then the guide's five steps in the form of Istio 1.24 and later (profile remote, the stand-in
+/// as istioctl 1.26.8, as the README's walkthrough and the sandbox demo), then the check that both clusters share one root. It uses
+/// istio-system itself (as WorkflowTests does) and runs in the stand-in's collection, alone; it leaves its secrets as it found them.
 /// </summary>
 [Collection(nameof(IstioctlStandInCollection))]
 public sealed class TrustWorkflowTests(ClustersFixture fixture) : IAsyncLifetime
@@ -26,9 +27,9 @@ public sealed class TrustWorkflowTests(ClustersFixture fixture) : IAsyncLifetime
         $clusterCerts[0] | Publish-IstioClusterCertificate -Context $C1
         $clusterCerts[1] | Publish-IstioClusterCertificate -Context $C2
 
-        # The guide's five steps.
+        # The guide's five steps, for Istio 1.24 and later.
         Get-IstioDiscoveryAddress -Context $C1 -Wait -Timeout 00:01:00 |
-            New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 |
+            New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 -Profile Remote -PrimaryClusterName cluster1 |
             Install-IstioRemote -Context $C2 |
             Wait-IstioControlPlane -Timeout 00:02:00 |
             Publish-IstioRemoteSecret -PrimaryContext $C1
@@ -42,10 +43,17 @@ public sealed class TrustWorkflowTests(ClustersFixture fixture) : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("trust-workflow-").FullName;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync() => await CleanAsync();
+    private readonly string? _savedVersion = Environment.GetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION");
+
+    public async ValueTask InitializeAsync()
+    {
+        Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", "1.26.8");
+        await CleanAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {
+        Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", _savedVersion);
         Directory.Delete(_dir, recursive: true);
         await CleanAsync();
     }
@@ -93,8 +101,9 @@ public sealed class TrustWorkflowTests(ClustersFixture fixture) : IAsyncLifetime
             Assert.Equal($"L={name}, CN=Intermediate CA, O=Istio", ca.Subject);
         }
 
-        // The install step ran after the trust step, in the remote; the remote secret reached the primary.
-        Assert.NotNull(await _c2.Admin.AppsV1.ReadNamespacedDeploymentAsync("istiod", "istio-system", cancellationToken: Ct));
+        // The install step ran after the trust step, in the remote (the remote profile's Service istiod, selecting no pods); the remote secret
+        // reached the primary.
+        Assert.Null((await _c2.Admin.CoreV1.ReadNamespacedServiceAsync("istiod", "istio-system", cancellationToken: Ct)).Spec.Selector);
         Assert.NotNull(await _c1.Admin.CoreV1.ReadNamespacedSecretAsync("istio-remote-secret-cluster2", "istio-system", cancellationToken: Ct));
 
         // The trust step again, from the files: nothing changes.

@@ -88,6 +88,8 @@ _ = Task.Run(async () =>
     await Task.Delay(TimeSpan.FromSeconds(2));
     await AssignAddressAsync();
 });
+// The demo installs the form of today's Istio (1.24+, profile remote): the stand-in plays istioctl 1.26.8.
+Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", "1.26.8");
 Say("running the workflow, trust first:");
 Console.WriteLine(string.Join("\n", File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "demo.ps1"))
     .SkipWhile(l => l != "#region workflow").Skip(1).TakeWhile(l => l != "#endregion")));

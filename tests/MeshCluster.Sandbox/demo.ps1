@@ -11,9 +11,9 @@ $root = New-IstioCertificateAuthority -Path $CertificateFolder -Verbose
 $clusterCerts = $root | New-IstioClusterCertificate -ClusterName cluster1, cluster2 -Path $CertificateFolder -Verbose
 $published = $clusterCerts | ForEach-Object { $_ | Publish-IstioClusterCertificate -Context $_.ClusterName }
 
-# The guide's five steps.
+# The guide's five steps, in the form of Istio 1.24 and later: a remote-profile cluster run by cluster1's istiod.
 Get-IstioDiscoveryAddress -Context cluster1 -Wait -Timeout 00:01:00 -OutVariable address |
-    New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 -OutVariable spec |
+    New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 -Profile Remote -PrimaryClusterName cluster1 -OutVariable spec |
     Install-IstioRemote -Context cluster2 -Verbose -OutVariable install |
     Wait-IstioControlPlane -Timeout 00:02:00 -OutVariable status |
     Publish-IstioRemoteSecret -PrimaryContext cluster1 -OutVariable secret | ForEach-Object { }
@@ -22,4 +22,4 @@ Get-IstioDiscoveryAddress -Context cluster1 -Wait -Timeout 00:01:00 -OutVariable
 $trust = Test-IstioMeshTrust -Context cluster1, cluster2
 #endregion
 
-$root; $clusterCerts; $published; $address; $spec; $install; $status; $status.Pods; $secret; $trust
+$root; $clusterCerts; $published; $address; $spec; $install; $status; $status.Checks; $secret; $trust

@@ -43,9 +43,21 @@ public static partial class IstioCrds
             }
             catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.Conflict)
             {
-                var existing = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(name, cancellationToken: ct).ConfigureAwait(false);
-                crd.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
-                await client.ApiextensionsV1.ReplaceCustomResourceDefinitionAsync(crd, name, cancellationToken: ct).ConfigureAwait(false);
+                // The istioctl stand-in may replace the same CRDs at the same moment: read and replace until one replace wins.
+                for (var attempt = 1; ; attempt++)
+                {
+                    var existing = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(name, cancellationToken: ct).ConfigureAwait(false);
+                    crd.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+                    try
+                    {
+                        await client.ApiextensionsV1.ReplaceCustomResourceDefinitionAsync(crd, name, cancellationToken: ct).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (HttpOperationException again) when (again.Response?.StatusCode == HttpStatusCode.Conflict && attempt < 5)
+                    {
+                        await Task.Delay(50 * attempt, ct).ConfigureAwait(false);
+                    }
+                }
             }
         }
 

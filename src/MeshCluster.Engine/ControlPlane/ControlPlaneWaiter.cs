@@ -6,11 +6,20 @@ using MeshCluster.Engine.Http;
 
 namespace MeshCluster.Engine.ControlPlane;
 
+/// <summary>Which control plane to wait for, and what the install step knew about it.</summary>
+/// <param name="Form">Istiod, Remote, or null: read from the cluster (<see cref="ControlPlaneFormRule"/>).</param>
+/// <param name="ClusterName">Carried into the result (Publish-IstioRemoteSecret binds it); the remote form's injection path names it.</param>
+/// <param name="Network">The remote form's injection path names it.</param>
+/// <param name="DiscoveryAddress">remotePilotAddress: where the remote form's Service istiod points.</param>
+public sealed record ControlPlaneTarget(string Namespace, string? ClusterName, ControlPlaneForm? Form = null, string? Network = null, string? DiscoveryAddress = null);
+
 /// <summary>
 /// The step "verify that the control plane of Cluster_2 is ready" (<c>kubectl -n istio-system get pod</c>),
 /// event-driven: pods and Deployments are each listed and then watched from the list's
 /// resourceVersion, and the namespace is judged again on every event of either kind, so the wait
-/// ends as soon as the server reports the last change.
+/// ends as soon as the server reports the last change. A remote-profile cluster runs no pods: its wait
+/// is <see cref="RemoteControlPlaneWaiter"/>'s. With no form given, Service istiod is watched too, and the wait
+/// turns to the remote form the moment the cluster shows it (<see cref="ControlPlaneFormRule"/>).
 /// </summary>
 public static class ControlPlaneWaiter
 {
@@ -18,10 +27,10 @@ public static class ControlPlaneWaiter
 
     /// <summary>Waits until ready and returns the status; on timeout throws ControlPlaneNotReady (or
     /// ControlPlaneNamespaceNotFound) with the status as target, so nothing goes on down a pipeline.</summary>
-    /// <param name="clusterName">Only carried into the result (Publish-IstioRemoteSecret binds it).</param>
-    public static async Task<IstioControlPlaneStatus> WaitAsync(KubeConnection connection, string @namespace, string? clusterName,
+    public static async Task<IstioControlPlaneStatus> WaitAsync(KubeConnection connection, ControlPlaneTarget target,
         TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
     {
+        var @namespace = target.Namespace;
         var where = $"namespace '{@namespace}' of context '{connection.ContextName}'";
         var ends = DateTime.UtcNow + timeout;
         // A first look, bounded by the wait's own time: an API server that does not answer now is waited out below.
@@ -30,16 +39,24 @@ public static class ControlPlaneWaiter
         {
             // Not an error yet: an operator-driven install creates the namespace after it returns.
             reporter.Warning($"The namespace '{@namespace}' does not exist in context '{connection.ContextName}' (yet). " +
-                             $"Waiting up to {timeout.TotalSeconds:0} s for it and its pods; check -Namespace if Istio is installed elsewhere.");
+                             $"Waiting up to {timeout.TotalSeconds:0} s for it and its {(target.Form == ControlPlaneForm.Remote ? "objects" : "pods")}; " +
+                             "check -Namespace if Istio is installed elsewhere.");
         }
 
-        reporter.Verbose($"Waiting up to {timeout.TotalSeconds:0} s for the pods and deployments in {where} to be ready.");
-        var state = new SharedState(connection.ContextName, @namespace, reporter);
+        if (target.Form == ControlPlaneForm.Remote)
+        {
+            return await RemoteControlPlaneWaiter.WaitAsync(connection, target, ends, timeout, reporter, ct).ConfigureAwait(false);
+        }
+
+        var detect = target.Form is null;
+        reporter.Verbose($"Waiting up to {timeout.TotalSeconds:0} s for the pods and deployments in {where} to be ready" +
+                         (detect ? " (watching Service istiod too: a remote-profile cluster runs no pods)." : "."));
+        var state = new SharedState(connection.ContextName, @namespace, detect, reporter);
         reporter.Progress(Activity, $"{connection.ContextName}/{@namespace}: listing pods and deployments");
 
-        var outcomes = new WaitOutcome<ControlPlaneSnapshot>[2];
+        var outcomes = new WaitOutcome<ControlPlaneSnapshot>[detect ? 3 : 2];
         var left = Left(ends, timeout);
-        var loops = new Func<CancellationToken, Task<bool>>[]
+        var loops = new List<Func<CancellationToken, Task<bool>>>
         {
             async token => (outcomes[0] = await ListWatch.UntilAsync<V1Pod, V1PodList, ControlPlaneSnapshot>(
                 connection, $"watching pods in {where}",
@@ -54,10 +71,28 @@ public static class ControlPlaneWaiter
                     resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: t),
                 deployments => state.Update(deployments: deployments), left, reporter, token).ConfigureAwait(false)).Done,
         };
+        if (detect)
+        {
+            const string field = "metadata.name=" + RemoteControlPlaneNames.IstiodService;
+            loops.Add(async token => (outcomes[2] = await ListWatch.UntilAsync<V1Service, V1ServiceList, ControlPlaneSnapshot>(
+                connection, $"watching Service istiod in {where}",
+                (client, t) => client.CoreV1.ListNamespacedServiceAsync(@namespace, fieldSelector: field, cancellationToken: t),
+                (client, rv, seconds, onError, t) => client.CoreV1.WatchListNamespacedServiceAsync(@namespace, fieldSelector: field,
+                    resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: t),
+                services => state.Update(services: services), left, reporter, token).ConfigureAwait(false)).Done);
+        }
 
         await ListWatchGroup.UntilAnyAsync(loops, ct).ConfigureAwait(false);
+        if (state.TurnedRemote)
+        {
+            reporter.ProgressCompleted(Activity);
+            reporter.Verbose($"The control plane in {where} is a remote profile's: Service istiod selects no pods and no istiod Deployment runs " +
+                             "(Istio's remote-istiod-service.yaml). Waiting for what a remote needs instead of pods.");
+            return await RemoteControlPlaneWaiter.WaitAsync(connection, target, ends, timeout, reporter, ct).ConfigureAwait(false);
+        }
+
         var (ready, snapshot) = state.Outcome();
-        if (state.ReadySince is { } since) reporter.Debug($"Both watches stopped {(DateTime.UtcNow - since).TotalMilliseconds:0} ms after the control plane was seen ready.");
+        if (state.ReadySince is { } since) reporter.Debug($"The watches stopped {(DateTime.UtcNow - since).TotalMilliseconds:0} ms after the control plane was seen ready.");
         reporter.ProgressCompleted(Activity);
 
         if (!ready && !outcomes.Any(o => o.Listed))
@@ -72,17 +107,17 @@ public static class ControlPlaneWaiter
             exists = await NamespaceExistsAsync(connection, @namespace, NamespaceGrace, ct).ConfigureAwait(false) ?? exists;
         }
 
-        var status = new IstioControlPlaneStatus(connection.ContextName, clusterName, @namespace, ready,
-            ControlPlaneEvaluator.Rows(snapshot.Pods, DateTime.UtcNow), snapshot.DeploymentsAvailable, snapshot.DeploymentsTotal);
+        var status = new IstioControlPlaneStatus(connection.ContextName, target.ClusterName, @namespace, ready,
+            ControlPlaneEvaluator.Rows(snapshot.Pods, DateTime.UtcNow), snapshot.DeploymentsAvailable, snapshot.DeploymentsTotal, ControlPlaneForm.Istiod);
         if (!ready) throw NotReadyError(status, snapshot, exists != false || snapshot.Pods.Count > 0, timeout);
         reporter.Verbose($"The control plane in {where} is ready: {snapshot.Summary}.");
         return status;
     }
 
     /// <summary>The most the namespace checks may take beyond the wait's own time.</summary>
-    private static readonly TimeSpan NamespaceGrace = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan NamespaceGrace = TimeSpan.FromSeconds(1);
 
-    private static TimeSpan Left(DateTime ends, TimeSpan timeout)
+    internal static TimeSpan Left(DateTime ends, TimeSpan timeout)
     {
         var left = ends - DateTime.UtcNow;
         return left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
@@ -93,12 +128,7 @@ public static class ControlPlaneWaiter
     {
         var where = $"namespace '{status.Namespace}' of context '{status.Context}'";
         var within = $"within {timeout.TotalSeconds:0.#} s";
-        if (!namespaceExists)
-        {
-            return new MeshClusterException(ErrorIds.ControlPlaneNamespaceNotFound, ErrorCategory.ObjectNotFound,
-                $"The namespace '{status.Namespace}' did not appear in context '{status.Context}' {within}. Was Istio installed there? -Namespace names another namespace.",
-                status);
-        }
+        if (!namespaceExists) return NamespaceNotFound(status, timeout);
 
         var message = snapshot.Pods.Count == 0
             ? $"The Istio control plane in {where} was not ready {within}: the namespace has no pods (was Istio installed?)."
@@ -108,8 +138,15 @@ public static class ControlPlaneWaiter
             recommendedAction: "Look at the pods named above (kubectl describe pod, kubectl logs), or wait longer with -Timeout.");
     }
 
+    /// <summary>ControlPlaneNamespaceNotFound: the namespace never appeared.</summary>
+    internal static MeshClusterException NamespaceNotFound(IstioControlPlaneStatus status, TimeSpan timeout) =>
+        new(ErrorIds.ControlPlaneNamespaceNotFound, ErrorCategory.ObjectNotFound,
+            $"The namespace '{status.Namespace}' did not appear in context '{status.Context}' within {timeout.TotalSeconds:0.#} s. " +
+            "Was Istio installed there? -Namespace names another namespace.",
+            status);
+
     /// <summary>Whether the namespace exists; null when the API server did not tell within <paramref name="budget"/>.</summary>
-    private static async Task<bool?> NamespaceExistsAsync(KubeConnection connection, string ns, TimeSpan budget, CancellationToken ct)
+    internal static async Task<bool?> NamespaceExistsAsync(KubeConnection connection, string ns, TimeSpan budget, CancellationToken ct)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(budget);
@@ -128,12 +165,13 @@ public static class ControlPlaneWaiter
         }
     }
 
-    /// <summary>The latest pods and deployments from both loops, judged under one lock.</summary>
-    private sealed class SharedState(string context, string ns, IOperationReporter reporter)
+    /// <summary>The latest pods, deployments (and, when the form is not known, Service istiod) from the loops, judged under one lock.</summary>
+    private sealed class SharedState(string context, string ns, bool detect, IOperationReporter reporter)
     {
         private readonly object _gate = new();
         private V1Pod[]? _pods;
         private V1Deployment[]? _deployments;
+        private V1Service[]? _services;
         private ControlPlaneSnapshot? _last;
         private ControlPlaneSnapshot? _readyAt;
         private string? _lastProgress;
@@ -142,19 +180,31 @@ public static class ControlPlaneWaiter
         /// <summary>When the evaluation first said ready (UTC).</summary>
         public DateTime? ReadySince { get; private set; }
 
-        public (bool Done, ControlPlaneSnapshot State) Update(IReadOnlyCollection<V1Pod>? pods = null, IReadOnlyCollection<V1Deployment>? deployments = null)
+        /// <summary>The cluster showed the remote form (<see cref="ControlPlaneFormRule"/>): the pod wait ends for the remote one.</summary>
+        public bool TurnedRemote { get; private set; }
+
+        public (bool Done, ControlPlaneSnapshot State) Update(IReadOnlyCollection<V1Pod>? pods = null, IReadOnlyCollection<V1Deployment>? deployments = null,
+            IReadOnlyCollection<V1Service>? services = null)
         {
             lock (_gate)
             {
                 // The loops hand over their live collections: keep copies.
                 if (pods is not null) _pods = pods.ToArray();
                 if (deployments is not null) _deployments = deployments.ToArray();
+                if (services is not null) _services = services.ToArray();
                 if (_readyAt is not null) return (true, _readyAt);
 
                 var snapshot = ControlPlaneEvaluator.Evaluate(_pods ?? Array.Empty<V1Pod>(), _deployments ?? Array.Empty<V1Deployment>());
-                // Until both kinds are listed, an empty side would look ready.
-                if (_pods is null || _deployments is null) snapshot = snapshot with { Ready = false };
+                // Until every kind is listed, an empty side would look ready (and the form is not known).
+                if (_pods is null || _deployments is null || (detect && _services is null)) snapshot = snapshot with { Ready = false };
                 _last = snapshot;
+                if (detect && _services is not null && _deployments is not null &&
+                    ControlPlaneFormRule.FromCluster(_services.FirstOrDefault(), _deployments) == ControlPlaneForm.Remote)
+                {
+                    TurnedRemote = true;
+                    return (true, snapshot);
+                }
+
                 var podsReady = snapshot.PodsCounted > 0 && snapshot.PodsReady == snapshot.PodsCounted;
                 _podsReadySince = podsReady ? _podsReadySince ?? DateTime.UtcNow : null;
                 if (snapshot.Ready)
@@ -162,7 +212,7 @@ public static class ControlPlaneWaiter
                     _readyAt = snapshot;
                     ReadySince = DateTime.UtcNow;
                     // Says how much of the wait was the deployment controller catching up with the pods.
-                    reporter.Debug($"Ready on a {(pods is not null ? "pod" : "deployment")} event at {ReadySince:HH:mm:ss.fff} UTC, " +
+                    reporter.Debug($"Ready on a {(pods is not null ? "pod" : deployments is not null ? "deployment" : "service")} event at {ReadySince:HH:mm:ss.fff} UTC, " +
                                    $"{(DateTime.UtcNow - _podsReadySince!.Value).TotalMilliseconds:0} ms after all pods were seen ready.");
                 }
 

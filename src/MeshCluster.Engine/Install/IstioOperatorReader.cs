@@ -9,7 +9,16 @@ namespace MeshCluster.Engine.Install;
 
 /// <summary>What Install-IstioRemote needs to know about an IstioOperator file.</summary>
 /// <param name="ControlPlaneClusters">metadata.annotations topology.istio.io/controlPlaneClusters: the primary to name on the remote's namespace.</param>
-public sealed record IstioOperatorSummary(string? ClusterName, string Namespace, string? Profile, string? ControlPlaneClusters = null);
+/// <param name="Network">values.global.network (the remote profile's injection path names it).</param>
+/// <param name="RemotePilotAddress">values.global.remotePilotAddress: the primary's discovery address.</param>
+public sealed record IstioOperatorSummary(string? ClusterName, string Namespace, string? Profile, string? ControlPlaneClusters = null,
+    string? Network = null, string? RemotePilotAddress = null)
+{
+    /// <summary>
+    /// Remote for <c>profile: remote</c> (istiodRemote.enabled: istio-discovery renders no istiod Deployment), else Istiod.
+    /// </summary>
+    public ControlPlaneForm Form => Profile == "remote" ? ControlPlaneForm.Remote : ControlPlaneForm.Istiod;
+}
 
 /// <summary>Reads an IstioOperator file far enough to name the cluster and the namespace istioctl installs into.</summary>
 public static class IstioOperatorReader
@@ -63,7 +72,9 @@ public static class IstioOperatorReader
             Scalar(Child(global, "multiCluster"), "clusterName"),
             string.IsNullOrEmpty(ns) ? IstioDefaults.Namespace : ns,
             Scalar(spec, "profile"),
-            Scalar(Child(Child(root, "metadata"), "annotations"), IstioOperatorYaml.ControlPlaneClustersAnnotation));
+            Scalar(Child(Child(root, "metadata"), "annotations"), IstioOperatorYaml.ControlPlaneClustersAnnotation),
+            Scalar(global, "network"),
+            Scalar(global, "remotePilotAddress"));
     }
 
     private static YamlMappingNode? Child(YamlMappingNode? node, string key) =>

@@ -108,7 +108,7 @@ public static class RemoteInstaller
             reporter.Progress(Activity, "Done", 100);
             reporter.ProgressCompleted(Activity);
             return new IstioRemoteInstallResult(summary.ClusterName, request.ContextName, summary.Namespace, version.Text, istioctl,
-                shownArguments.ToArray(), run.ExitCode, run.Duration, request.SpecPath);
+                shownArguments.ToArray(), run.ExitCode, run.Duration, request.SpecPath, summary.Form, summary.Network, summary.RemotePilotAddress);
         }
         finally
         {
