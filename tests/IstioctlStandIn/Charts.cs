@@ -29,7 +29,9 @@ internal sealed record Component(string Name, IReadOnlyList<IKubernetesObject<V1
 ///                 remotePilotAddress as an Endpoints `ip:` (base/templates/services.yaml, endpoints.yaml at 1.7.8):
 ///                 a hostname fails the install at that Endpoints, as the API server refuses it.
 ///   1.15-1.23     the same, istiod-remote now a ClusterIP Service with the webhook port, an ExternalName for
-///                 a hostname (base/templates/services.yaml, endpoints.yaml at 1.15.7).
+///                 a hostname (base/templates/services.yaml, endpoints.yaml at 1.15.7). The reader role: istio-reader-&lt;ns&gt;
+///                 of the base chart until 1.10 (1.7.8), istio-discovery's istio-reader-clusterrole-&lt;ns&gt; from 1.11 (1.15.7),
+///                 with the base chart's legacy istio-reader-&lt;ns&gt; beside it until 1.18.
 ///   1.24+         without `profile: remote`: a full istiod and no istiod-remote (the independent-primary trap;
 ///                 istio-discovery templates at 1.24.6 and 1.26.8). With `profile: remote`: no istiod, the
 ///                 CRDs, the reader account and role with the remote extras, the injector webhook, and a
@@ -65,6 +67,13 @@ internal static class Charts
             // 1.7.8 base/templates/serviceaccount.yaml, clusterrole.yaml, clusterrolebinding.yaml.
             @base.Add(ServiceAccount("istiod-service-account", ns, "istiod"));
             @base.AddRange(ReaderRole($"istio-reader-{ns}", ns, ReaderRules17()));
+        }
+        else if (!v.AtLeast(19))
+        {
+            // 1.11-1.18: the base chart still renders its legacy account and reader role "for backcompat" (1.15.7
+            // base/templates/serviceaccount.yaml, clusterrole.yaml, clusterrolebinding.yaml), beside istio-discovery's.
+            @base.Add(ServiceAccount("istiod-service-account", ns, "istiod"));
+            @base.AddRange(ReaderRole($"istio-reader-{ns}", ns, ReaderRulesLegacy115()));
         }
 
         if (!v.AtLeast(24) && s.RemotePilotAddress is { } address)
@@ -163,6 +172,21 @@ internal static class Charts
         Rule(new[] { "config.istio.io", "security.istio.io", "networking.istio.io", "authentication.istio.io", "rbac.istio.io" }, new[] { "*" }, Read),
         Rule(new[] { "" }, new[] { "endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces" }, Read),
         Rule(new[] { "apps" }, new[] { "replicasets" }, Read),
+    };
+
+    /// <summary>1.15.7 base/templates/clusterrole.yaml, the legacy ClusterRole istio-reader-&lt;ns&gt; (global.externalIstiod unset).</summary>
+    private static List<V1PolicyRule> ReaderRulesLegacy115() => new()
+    {
+        Rule(new[] { "config.istio.io", "security.istio.io", "networking.istio.io", "authentication.istio.io", "rbac.istio.io" }, new[] { "*" }, Read),
+        Rule(new[] { "" }, new[] { "endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets" }, Read),
+        Rule(new[] { "networking.istio.io" }, new[] { "workloadentries" }, "get", "watch", "list"),
+        Rule(new[] { "apiextensions.k8s.io" }, new[] { "customresourcedefinitions" }, Read),
+        Rule(new[] { "discovery.k8s.io" }, new[] { "endpointslices" }, Read),
+        Rule(new[] { "apps" }, new[] { "replicasets" }, Read),
+        Rule(new[] { "authentication.k8s.io" }, new[] { "tokenreviews" }, "create"),
+        Rule(new[] { "authorization.k8s.io" }, new[] { "subjectaccessreviews" }, "create"),
+        Rule(new[] { "multicluster.x-k8s.io" }, new[] { "serviceexports" }, "get", "watch", "list"),
+        Rule(new[] { "multicluster.x-k8s.io" }, new[] { "serviceimports" }, "get", "watch", "list"),
     };
 
     /// <summary>1.15.7 istio-control/istio-discovery/templates/reader-clusterrole.yaml (global.externalIstiod unset).</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using k8s;
 using k8s.Autorest;
@@ -17,18 +16,23 @@ public sealed class IstioctlStandInTests(ClustersFixture fixture) : IDisposable
 {
     private readonly TestCluster _c2 = fixture.Clusters.Cluster2;
     private readonly List<string> _namespaces = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("standin-").FullName;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public void Dispose()
     {
-        Directory.Delete(_dir, true);
         foreach (var ns in _namespaces)
         {
             try { _c2.Admin.CoreV1.DeleteNamespaceAsync(ns).GetAwaiter().GetResult(); }
             catch (Exception) { /* never made, or the 1.20 delete body the typed client cannot read */ }
             try { _c2.Admin.AdmissionregistrationV1.DeleteMutatingWebhookConfigurationAsync($"istio-sidecar-injector-{ns}").GetAwaiter().GetResult(); }
             catch (Exception) { /* not made */ }
+            foreach (var role in new[] { $"istio-reader-clusterrole-{ns}", $"istio-reader-{ns}" })
+            {
+                try { _c2.Admin.RbacAuthorizationV1.DeleteClusterRoleBindingAsync(role).GetAwaiter().GetResult(); }
+                catch (Exception) { /* not made */ }
+                try { _c2.Admin.RbacAuthorizationV1.DeleteClusterRoleAsync(role).GetAwaiter().GetResult(); }
+                catch (Exception) { /* not made */ }
+            }
         }
     }
 
@@ -88,6 +92,8 @@ public sealed class IstioctlStandInTests(ClustersFixture fixture) : IDisposable
         Assert.Equal(new[] { 15012, 443 }, remote.Spec.Ports.Select(p => p.Port));
         Assert.Null(await TryAsync(() => _c2.Admin.CoreV1.ReadNamespacedEndpointsAsync("istiod-remote", ns, cancellationToken: Ct)));
         Assert.NotNull(await TryAsync(() => _c2.Admin.RbacAuthorizationV1.ReadClusterRoleAsync($"istio-reader-clusterrole-{ns}", cancellationToken: Ct)));
+        // The base chart's legacy role beside it, until 1.18.
+        Assert.NotNull(await TryAsync(() => _c2.Admin.RbacAuthorizationV1.ReadClusterRoleAsync($"istio-reader-{ns}", cancellationToken: Ct)));
         Assert.Equal(4, (await _c2.Admin.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync($"istio-sidecar-injector-{ns}", cancellationToken: Ct)).Webhooks.Count);
     }
 
@@ -199,35 +205,8 @@ public sealed class IstioctlStandInTests(ClustersFixture fixture) : IDisposable
         return ns;
     }
 
-    private async Task<(int ExitCode, string Output)> InstallAsync(string version, string ns, string? profile, string address)
-    {
-        var spec = Path.Combine(_dir, ns + ".yaml");
-        await File.WriteAllTextAsync(spec, $"""
-            apiVersion: install.istio.io/v1alpha1
-            kind: IstioOperator
-            spec:
-            {(profile is null ? "" : $"  profile: {profile}\n")}  values:
-                global:
-                  istioNamespace: {ns}
-                  meshID: mesh1
-                  multiCluster:
-                    clusterName: si-remote
-                  network: network1
-                  remotePilotAddress: "{address}"
-            {(profile is null ? "" : "    istiodRemote:\n      injectionPath: /inject/cluster/si-remote/net/network1\n")}
-            """, Ct);
-        var info = new ProcessStartInfo(RepositoryLayout.IstioctlStandIn) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "install", "-y", "-f", spec, "--context", "cluster2", "--kubeconfig", fixture.KubeConfigPath }) info.ArgumentList.Add(arg);
-        info.Environment["ISTIOCTL_STANDIN_VERSION"] = version;
-        info.Environment.Remove("ISTIOCTL_STANDIN_LOG");
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        await process.WaitForExitAsync(Ct);
-        var output = await stdout + await stderr;
-        TestContext.Current.TestOutputHelper?.WriteLine(output);
-        return (process.ExitCode, output);
-    }
+    private Task<(int ExitCode, string Output)> InstallAsync(string version, string ns, string? profile, string address) =>
+        StandInRunner.InstallAsync(version, StandInRunner.Spec(ns, profile, address), fixture.KubeConfigPath, "cluster2", Ct);
 
     private static async Task<T?> TryAsync<T>(Func<Task<T>> read) where T : class
     {

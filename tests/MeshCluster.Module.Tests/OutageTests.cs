@@ -98,6 +98,33 @@ public sealed class OutageTests(OutageGround ground) : IClassFixture<OutageGroun
     }
 
     [Fact]
+    public async Task Wait_IstioControlPlane_waits_for_a_remote_profile_cluster_through_a_20_second_outage()
+    {
+        var ns = "rp-" + Guid.NewGuid().ToString("N")[..6];
+        var (exit, output) = await StandInRunner.InstallAsync("1.26.8", StandInRunner.Spec(ns, "remote", "192.0.2.10", "outage"), ground.Ground.KubeConfigPath, "outage", Ct);
+        Assert.True(exit == 0, output);
+        var name = $"istio-sidecar-injector-{ns}";
+        var webhook = await ground.Cluster.Admin.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync(name, cancellationToken: Ct);
+        await ground.Cluster.Admin.AdmissionregistrationV1.DeleteMutatingWebhookConfigurationAsync(name, cancellationToken: Ct);
+        using var session = Session();
+
+        var wait = session.InvokeAsync("Wait-IstioControlPlane -Namespace $args[0] -Form Remote -ClusterName outage -Network network1 -RemotePilotAddress 192.0.2.10 -Timeout 00:03:00 -Verbose", null, ns);
+        // The webhook comes back only after the outage: the wait's watches must have come back too to see it.
+        await OutageAsync(async () =>
+        {
+            webhook.Metadata.ResourceVersion = null;
+            webhook.Metadata.Uid = null;
+            await ground.Cluster.Admin.AdmissionregistrationV1.CreateMutatingWebhookConfigurationAsync(webhook, cancellationToken: Ct);
+        });
+        var result = await wait;
+
+        result.AssertSucceeded();
+        var status = Assert.Single(result.Output);
+        Assert.Equal(("Remote", true), (status.Prop("Form"), status.Prop("Ready")));
+        Assert.Contains(result.Verbose, v => v.StartsWith("Waiting out a failure of the API server of context 'outage'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_server_down_for_the_whole_wait_ends_it_at_its_deadline_not_sooner()
     {
         using var session = Session();

@@ -47,6 +47,13 @@ public sealed class RemoteControlPlaneTests : IDisposable
 
             try { _c2.Admin.AdmissionregistrationV1.DeleteMutatingWebhookConfigurationAsync($"istio-sidecar-injector-{ns}").GetAwaiter().GetResult(); }
             catch (Exception) { /* not made */ }
+            foreach (var role in new[] { $"istio-reader-clusterrole-{ns}", $"istio-reader-{ns}" })
+            {
+                try { _c2.Admin.RbacAuthorizationV1.DeleteClusterRoleBindingAsync(role).GetAwaiter().GetResult(); }
+                catch (Exception) { /* not made */ }
+                try { _c2.Admin.RbacAuthorizationV1.DeleteClusterRoleAsync(role).GetAwaiter().GetResult(); }
+                catch (Exception) { /* not made */ }
+            }
         }
     }
 
