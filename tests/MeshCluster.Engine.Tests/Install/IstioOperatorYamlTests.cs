@@ -217,6 +217,15 @@ public class IstioOperatorYamlTests
         Assert.Equal("istio-system", IstioOperatorReader.Read(Build(new InstallSpecParameters("c", "n", "m", "192.0.2.1")), "t").Namespace);
     }
 
+    [Fact]
+    public void Reader_gives_the_form_network_and_address_the_wait_needs()
+    {
+        var remote = IstioOperatorReader.Read(Build(new InstallSpecParameters("cluster2", "network1", "mesh1", "192.0.2.10", InstallProfile.Remote)), "test");
+        Assert.Equal((ControlPlaneForm.Remote, "network1", "192.0.2.10"), (remote.Form, remote.Network, remote.RemotePilotAddress));
+        var guide = IstioOperatorReader.Read(Build(new InstallSpecParameters("cluster2", "network2", "mesh1", "eastwest.example.com")), "test");
+        Assert.Equal((ControlPlaneForm.Istiod, "network2", "eastwest.example.com"), (guide.Form, guide.Network, guide.RemotePilotAddress));
+    }
+
     [Theory]
     [InlineData("kind: Deployment\napiVersion: apps/v1\n")]
     [InlineData("just text")]
