@@ -27,8 +27,8 @@ public sealed record IstioNamespaceFacts(ControlPlaneForm? Form, string FormEvid
 /// <item>Form: Service istiod without a selector is the remote profile's: it points at the primary's istiod (istio-discovery
 /// templates/remote-istiod-service.yaml 1.24+, istiod-remote templates/services.yaml 1.16-1.23). A Service istiod that selects pods
 /// (istio-discovery templates/service.yaml) means istiod runs in the cluster: a primary, or a remote in the 1.7 guide's form.
-/// No Service istiod yet, but the namespace names its primary in topology.istio.io/controlPlaneClusters (Install-IstioRemote sets it
-/// before istioctl runs): the remote profile is meant.</item>
+/// No Service istiod: not known (nothing installed yet; a topology.istio.io/controlPlaneClusters annotation says what was meant, not
+/// what runs, so it decides nothing).</item>
 /// <item>Version: the label operator.istio.io/version that istioctl puts on everything it installs (operator/pkg/helmreconciler
 /// reconciler.go 1.7-1.23, operator/pkg/install/install.go 1.24+), else app.kubernetes.io/version (the charts' istio.labels, 1.24+ Helm
 /// installs), else the tag of an istiod pod's image.</item>
@@ -62,11 +62,6 @@ public static class IstioNamespaceReader
         {
             form = ControlPlaneForm.Istiod;
             evidence = $"istiod runs in the cluster: Service {ns}/{IstiodService} selects its pods";
-        }
-        else if (controlPlaneClusters is not null)
-        {
-            form = ControlPlaneForm.Remote;
-            evidence = $"the remote profile: no Service {ns}/{IstiodService} yet, and Namespace {ns} names its primary in {ControlPlaneClustersAnnotation.Name} ({controlPlaneClusters})";
         }
         else
         {
