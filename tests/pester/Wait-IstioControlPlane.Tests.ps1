@@ -4,13 +4,15 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1')
     Import-Module (Get-MeshModuleManifest)
     $sandbox = Start-MeshSandbox
+    # The guide's form, installed by the stand-in as the guide's istioctl (istioctl 1.24+ is refused it).
+    $env:ISTIOCTL_STANDIN_VERSION = '1.7.8'
     $PSDefaultParameterValues = @{ '*-Istio*:KubeConfig' = $sandbox.KubeConfig; 'Install-IstioRemote:IstioctlPath' = $sandbox.Istioctl }
     $cmdlet = 'MeshCluster.Commands.WaitIstioControlPlaneCommand'
     $installed = New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 -RemotePilotAddress $sandbox.DiscoveryAddress |
         Install-IstioRemote -Context cluster2
 }
 
-AfterAll { Stop-MeshSandbox }
+AfterAll { Remove-Item Env:ISTIOCTL_STANDIN_VERSION -ErrorAction SilentlyContinue; Stop-MeshSandbox }
 
 Describe 'Wait-IstioControlPlane' {
     It 'takes Context, ClusterName and Namespace from Install-IstioRemote''s result and returns the ready control plane' {
