@@ -32,6 +32,8 @@ public sealed class InstallIstioRemoteTests : IDisposable
         foreach (var v in Variables) Environment.SetEnvironmentVariable(v, null);
         _log = Path.Combine(_dir, "istioctl.log");
         Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_LOG", _log);
+        // NewSpec is the 1.7 guide's form, which istioctl 1.24+ would make an independent primary (refused: InstallFormRefusalTests).
+        Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", GuideVersion);
         Assert.True(File.Exists(StandIn), $"Build tests/IstioctlStandIn first: {StandIn} is missing.");
     }
 
@@ -53,6 +55,9 @@ public sealed class InstallIstioRemoteTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
+
+    /// <summary>The istioctl of Istio's guide, which installs NewSpec's form as meant.</summary>
+    private const string GuideVersion = "1.7.8";
 
     private const string NewSpec = "New-IstioRemoteInstallSpec -ClusterName remote2 -Network network1 -MeshId mesh1 -RemotePilotAddress 192.0.2.10 -Values @{ global = @{ istioNamespace = $args[0] } }";
 
@@ -109,19 +114,18 @@ public sealed class InstallIstioRemoteTests : IDisposable
     }
 
     [Fact]
-    public async Task Istioctl_1_24_runs_install_y_and_makes_istiod_only()
+    public async Task Istioctl_1_7_runs_install_y_and_makes_istiod_only()
     {
-        var ns = Ns("inst-124");
+        var ns = Ns("inst-17");
         using var ps = _fixture.NewSession();
 
-        // Default stand-in version: 1.24.0.
         var result = ps.Invoke(NewSpec + " | Install-IstioRemote -Context $C2 -IstioctlPath $args[1]", ns, StandIn);
 
         result.AssertSucceeded();
         var installed = Assert.Single(result.Output);
-        Assert.Equal("1.24.0", installed.Prop("IstioctlVersion"));
+        Assert.Equal(GuideVersion, installed.Prop("IstioctlVersion"));
         Assert.Equal(new[] { "install", "-y", "-f", "<temporary file>" }, Assert.IsType<string[]>(installed.Prop("Arguments"))[..4]);
-        await AssertDeploymentAsync(ns, "istiod", "docker.io/istio/pilot:1.24.0");
+        await AssertDeploymentAsync(ns, "istiod", $"docker.io/istio/pilot:{GuideVersion}");
         Assert.Null(await TryReadDeploymentAsync(ns, "prometheus"));
         Assert.Equal(new[] { "install", "-y", "-f" }, Calls()[1][..3]);
     }
@@ -267,7 +271,7 @@ public sealed class InstallIstioRemoteTests : IDisposable
         Assert.Equal(ErrorCategory.InvalidResult, error.CategoryInfo.Category);
         Assert.Equal("cluster2", error.TargetObject);
         Assert.Contains("exit code 2", error.Exception.Message);
-        Assert.Contains("This will install the Istio 1.24.0", error.Exception.Message);
+        Assert.Contains($"This will install the Istio {GuideVersion}", error.Exception.Message);
         Assert.Contains("simulated failure", error.Exception.Message);
         Assert.Empty(result.Output);
         Assert.False(File.Exists(Calls()[1][3]), "the temporary spec was not removed after the failure");

@@ -47,6 +47,7 @@ public sealed class TrustWorkflowTests(ClustersFixture fixture) : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        // The remote profile, installed by the stand-in as a current istioctl renders it.
         Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", "1.26.8");
         await CleanAsync();
     }

@@ -45,12 +45,13 @@ Describe 'Get-IstioDiscoveryAddress' {
         $addresses.Context | Should -Be @('cluster1', 'cluster1')
     }
 
-    It 'returns a hostname address with a warning that Istio before 1.8 takes only an IP' {
+    It 'returns a hostname address with a warning of what istioctl makes of a name' {
         $address = Get-IstioDiscoveryAddress -Context cluster1 -ServiceName istio-eastwestgateway -WarningVariable warnings -WarningAction SilentlyContinue
         $address.AddressType | Should -Be 'Hostname'
         $address.Address | Should -Be 'eastwest.example.com'
         @($warnings).Count | Should -Be 1
-        "$($warnings[0])" | Should -Match 'before 1\.8'
+        "$($warnings[0])" | Should -Match 'before 1\.15'
+        "$($warnings[0])" | Should -Match 'istio#45014'
         ($address | Out-String -Width 120) | Should -Match 'eastwest\.example\.com\s+Hostname\s+istio-system/istio-eastwestgateway'
     }
 

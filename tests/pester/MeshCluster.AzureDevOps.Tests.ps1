@@ -7,8 +7,11 @@ BeforeAll {
     Import-Module $manifestPath
     $sandbox = Start-MeshSandbox
     $root = Get-MeshRepositoryRoot
-    # What the task's env: block gives the script; no KUBECONFIG unless a test sets it.
-    $taskEnvironment = @{ ISTIOCTL = $sandbox.Istioctl; KUBECONFIG = $null; MESHCLUSTER_SANDBOX = $null }
+    # What the task's env: block gives the script; no KUBECONFIG unless a test sets it. The workflow is the
+    # guide's form, which the stand-in installs as istioctl 1.7.8 (istioctl 1.24+ is refused it).
+    $taskEnvironment = @{ ISTIOCTL = $sandbox.Istioctl; KUBECONFIG = $null; MESHCLUSTER_SANDBOX = $null; ISTIOCTL_STANDIN_VERSION = '1.7.8' }
+    $env:ISTIOCTL_STANDIN_VERSION = '1.7.8'
+
 
     function Get-Workflow([string] $ClusterName, [string] $Extra = '') {
         # Istio's guide as one pipeline, as README's Azure DevOps step writes it.
@@ -23,7 +26,7 @@ BeforeAll {
     }
 }
 
-AfterAll { Stop-MeshSandbox }
+AfterAll { Remove-Item Env:ISTIOCTL_STANDIN_VERSION -ErrorAction SilentlyContinue; Stop-MeshSandbox }
 
 Describe 'A pipeline task script' {
     It 'runs the Azure DevOps step of the README as is, with the kubeconfig in $env:KUBECONFIG' {

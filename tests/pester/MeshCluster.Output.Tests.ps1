@@ -20,11 +20,16 @@ BeforeAll {
 
     # Istio's guide as one pipeline, every step's object kept.
     $samples = [System.Collections.Generic.List[object]]::new()
-    Get-IstioDiscoveryAddress -Context cluster1 -OutVariable +steps |
-        New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 -OutVariable +steps |
-        Install-IstioRemote -Context cluster2 -OutVariable +steps |
-        Wait-IstioControlPlane -Timeout 00:02:00 -OutVariable +steps |
-        Publish-IstioRemoteSecret -PrimaryContext cluster1 -OutVariable +steps -WarningAction SilentlyContinue -ErrorAction Stop | Out-Null
+    # The guide's form, with the guide's istioctl (the stand-in as 1.7.8; istioctl 1.24+ is refused it).
+    $env:ISTIOCTL_STANDIN_VERSION = '1.7.8'
+    try {
+        Get-IstioDiscoveryAddress -Context cluster1 -OutVariable +steps |
+            New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 -OutVariable +steps |
+            Install-IstioRemote -Context cluster2 -OutVariable +steps |
+            Wait-IstioControlPlane -Timeout 00:02:00 -OutVariable +steps |
+            Publish-IstioRemoteSecret -PrimaryContext cluster1 -OutVariable +steps -WarningAction SilentlyContinue -ErrorAction Stop | Out-Null
+    }
+    finally { Remove-Item Env:ISTIOCTL_STANDIN_VERSION }
     $samples.AddRange(@($steps))
 
     # The reader token istiod gets: -OutFile is the one place it may be read back.
@@ -114,9 +119,11 @@ Describe 'The README''s pipeline' {
         try {
             $env:KUBECONFIG = $sandbox.KubeConfig
             $env:ISTIOCTL = $sandbox.Istioctl
+            # The README's pipeline is the guide's form: the stand-in plays the guide's istioctl.
+            $env:ISTIOCTL_STANDIN_VERSION = '1.7.8'
             $published = & ([scriptblock]::Create($code)) 3>$null
         }
-        finally { $env:KUBECONFIG, $env:ISTIOCTL = $saved }
+        finally { $env:KUBECONFIG, $env:ISTIOCTL = $saved; Remove-Item Env:ISTIOCTL_STANDIN_VERSION -ErrorAction SilentlyContinue }
         $published.SecretName | Should -Be 'istio-remote-secret-cluster2'
         $samples.Add($published)
     }

@@ -6,6 +6,8 @@ BeforeAll {
     $manifestPath = Get-MeshModuleManifest
     Import-Module $manifestPath
     $sandbox = Start-MeshSandbox
+    # The guide's form, installed by the stand-in as the guide's istioctl (istioctl 1.24+ is refused it).
+    $env:ISTIOCTL_STANDIN_VERSION = '1.7.8'
     $PSDefaultParameterValues = @{
         '*-Istio*:KubeConfig'                     = $sandbox.KubeConfig
         'Install-IstioRemote:IstioctlPath'        = $sandbox.Istioctl
@@ -21,7 +23,7 @@ BeforeAll {
     $secrets = @(Get-MeshSecret -Sandbox $sandbox -Extra ([regex]::Match((Get-Content -LiteralPath $tokenFile -Raw), '(?m)^\s*token:\s*(\S+)').Groups[1].Value))
 }
 
-AfterAll { Stop-MeshSandbox }
+AfterAll { Remove-Item Env:ISTIOCTL_STANDIN_VERSION -ErrorAction SilentlyContinue; Stop-MeshSandbox }
 
 Describe 'Publish-IstioRemoteSecret' {
     It 'creates the remote secret in the primary, shows where it went, and changes nothing the second time' {

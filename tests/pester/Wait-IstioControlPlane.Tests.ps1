@@ -9,6 +9,7 @@ BeforeAll {
     $PSDefaultParameterValues = @{ '*-Istio*:KubeConfig' = $sandbox.KubeConfig; 'Install-IstioRemote:IstioctlPath' = $sandbox.Istioctl }
     $cmdlet = 'MeshCluster.Commands.WaitIstioControlPlaneCommand'
     $savedVersion = $env:ISTIOCTL_STANDIN_VERSION
+    # The guide's form, installed by the stand-in as the guide's istioctl (istioctl 1.24+ is refused it).
     $env:ISTIOCTL_STANDIN_VERSION = '1.7.8'
     $installed = New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 -RemotePilotAddress $sandbox.DiscoveryAddress |
         Install-IstioRemote -Context cluster2

@@ -5,7 +5,7 @@ public enum DiscoveryAddressType
 {
     /// <summary>An IPv4 or IPv6 address.</summary>
     IP,
-    /// <summary>A DNS name (AWS load balancers give one); Istio before 1.8 takes only an IP.</summary>
+    /// <summary>A DNS name (AWS load balancers give one): the 1.7 guide's form takes it from istioctl 1.15 on, and the remote profile makes an ExternalName Service of it (istio#45014).</summary>
     Hostname,
 }
 

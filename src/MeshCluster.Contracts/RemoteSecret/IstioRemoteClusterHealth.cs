@@ -27,7 +27,7 @@ public sealed class IstioRemoteClusterCheck
         Detail = detail;
     }
 
-    /// <summary>Format, Server, Tls, Authentication, Authorization or TokenExpiry.</summary>
+    /// <summary>Format, Server, Tls, Authentication, Authorization, PrimaryInCharge (a remote-profile cluster only) or TokenExpiry.</summary>
     public string Name { get; }
 
     /// <summary>Passed, Warning, Failed or Skipped.</summary>
@@ -51,8 +51,9 @@ public sealed class IstioRemoteClusterHealth
 {
     /// <summary>Made by Test-IstioRemoteCluster.</summary>
     public IstioRemoteClusterHealth(string clusterName, string secretName, string @namespace, string context, string? server,
-        IReadOnlyList<IstioRemoteClusterCheck> checks, TimeSpan elapsed)
+        IReadOnlyList<IstioRemoteClusterCheck> checks, TimeSpan elapsed, ControlPlaneForm? form = null)
     {
+        Form = form;
         ClusterName = clusterName;
         SecretName = secretName;
         Namespace = @namespace;
@@ -80,7 +81,14 @@ public sealed class IstioRemoteClusterHealth
     /// <summary>True when every check passed (warnings allowed).</summary>
     public bool Healthy => Checks.All(c => c.Passed);
 
-    /// <summary>Every check, in order: Format, Server, Tls, Authentication, Authorization, TokenExpiry.</summary>
+    /// <summary>
+    /// What runs the remote's control plane, as read with the token from its Istio namespace: Remote (the remote profile: Service istiod
+    /// selects no pods), Istiod (istiod runs there: the 1.7 guide's form), or null (not known: no Istio found, or the token was not accepted).
+    /// It decides the rights the Authorization check asks for, and whether PrimaryInCharge is checked.
+    /// </summary>
+    public ControlPlaneForm? Form { get; }
+
+    /// <summary>Every check, in order: Format, Server, Tls, Authentication, Authorization, PrimaryInCharge (Form Remote only), TokenExpiry.</summary>
     public IstioRemoteClusterCheck[] Checks { get; }
 
     /// <summary>The first failed check and why, else the warnings, else that all passed: one line for the view.</summary>

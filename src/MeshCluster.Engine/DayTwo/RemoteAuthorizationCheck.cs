@@ -7,17 +7,16 @@ using MeshCluster.Engine.RemoteSecret;
 namespace MeshCluster.Engine.DayTwo;
 
 /// <summary>
-/// Asks the remote API server, with the token itself, "may I" for every right of
-/// <see cref="ReaderServiceAccount.RequiredAccess"/> (one SelfSubjectAccessReview each) and names
-/// each one denied.
+/// Asks the remote API server, with the token itself, "may I" for every right of the reader role the remote's
+/// Istio needs (<see cref="ReaderRole.RequiredAccess"/>: one SelfSubjectAccessReview each) and names each one denied.
 /// </summary>
 internal static class RemoteAuthorizationCheck
 {
     private const int MaxParallel = 8;
 
-    public static async Task<(bool Granted, string Detail)> RunAsync(KubeConnection connection, TimeSpan timeout, CancellationToken ct)
+    public static async Task<(bool Granted, string Detail)> RunAsync(KubeConnection connection, ReaderRole role, string form, TimeSpan timeout, CancellationToken ct)
     {
-        var required = ReaderServiceAccount.RequiredAccess;
+        var required = role.RequiredAccess;
         var answers = new bool?[required.Count];
         string? failure = null;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -42,11 +41,14 @@ internal static class RemoteAuthorizationCheck
         var denied = required.Where((_, i) => answers[i] != true).ToList();
         if (denied.Count == 0)
         {
-            return (true, $"All {required.Count} rights istiod reads with are granted ({Describe(required)}).");
+            return (true, $"All {required.Count} rights istiod needs of {form} are granted, as {role.Chart} grants them ({ReaderServiceAccount.Describe(required)}).");
         }
 
-        return (false, $"Missing {denied.Count} of {required.Count} rights: may not {Describe(denied)}. " +
-                       "Is the reader ClusterRoleBinding (istio-reader-clusterrole-<namespace>) there, naming this service account?");
+        var extras = role.RemoteProfile && denied.All(d => ReaderRole.Grants(role.RemoteRules, d))
+            ? " Only the remote profile's rights are missing: the reader ClusterRole lacks the rules the remote profile adds to it (istioctl install of profile: remote makes them)."
+            : string.Empty;
+        return (false, $"Missing {denied.Count} of {required.Count} rights istiod needs of {form} ({role.Chart}): may not {ReaderServiceAccount.Describe(denied)}.{extras} " +
+                       $"Is the reader ClusterRoleBinding ({role.Name}) there, naming this service account, and its ClusterRole granting them?");
     }
 
     private static async Task<bool> AllowedAsync(KubeConnection connection, ReaderAccess access, CancellationToken ct)
@@ -62,11 +64,4 @@ internal static class RemoteAuthorizationCheck
             c => c.Client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(review, cancellationToken: c.Token), ct).ConfigureAwait(false);
         return answer.Status?.Allowed == true;
     }
-
-    /// <summary>"get, list, watch pods, services; list endpointslices.discovery.k8s.io": resources grouped by the verbs that apply, in the role's order.</summary>
-    private static string Describe(IEnumerable<ReaderAccess> rights) =>
-        string.Join("; ", rights.GroupBy(r => r.QualifiedResource)
-            .Select(g => (Verbs: string.Join(", ", g.Select(r => r.Verb)), Resource: g.Key))
-            .GroupBy(x => x.Verbs)
-            .Select(g => $"{g.Key} {string.Join(", ", g.Select(x => x.Resource))}"));
 }

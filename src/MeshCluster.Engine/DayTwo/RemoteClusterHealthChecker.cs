@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using k8s;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using k8s.Models;
 using MeshCluster.Engine.RemoteSecret;
 
 namespace MeshCluster.Engine.DayTwo;
@@ -23,6 +24,9 @@ public static class RemoteClusterHealthChecker
     public const string Tls = "Tls";
     public const string Authentication = "Authentication";
     public const string Authorization = "Authorization";
+
+    /// <summary>A remote-profile cluster only: whether the primary's istiod has taken charge of it (caBundle patched, istio-ca-root-cert written).</summary>
+    public const string PrimaryInCharge = "PrimaryInCharge";
     public const string TokenExpiry = "TokenExpiry";
     public const string Activity = "Testing remote clusters";
 
@@ -38,9 +42,11 @@ public static class RemoteClusterHealthChecker
             reporter.Verbose($"Remote cluster '{info.ClusterName}': {name} {status}: {detail}");
         }
 
-        IstioRemoteClusterHealth Result() => new(info.ClusterName, info.SecretName, info.Namespace, info.Context, info.Server, checks, watch.Elapsed);
+        ControlPlaneForm? form = null;
+        IstioRemoteClusterHealth Result() => new(info.ClusterName, info.SecretName, info.Namespace, info.Context, info.Server, checks, watch.Elapsed, form);
         void SkipFrom(string first, string why)
         {
+            // PrimaryInCharge is only ever a row of a remote-profile cluster, which is known only past Authentication.
             var order = new[] { Format, Server, Tls, Authentication, Authorization, TokenExpiry };
             foreach (var name in order.SkipWhile(n => n != first)) Add(name, RemoteCheckStatus.Skipped, why);
         }
@@ -119,11 +125,112 @@ public static class RemoteClusterHealthChecker
 
         Add(Authentication, RemoteCheckStatus.Passed, $"The token is accepted{who}.");
 
-        reporter.Progress(Activity, $"{info.ClusterName}: {ReaderServiceAccount.RequiredAccess.Count} access reviews", -1);
-        var (granted, detail) = await RemoteAuthorizationCheck.RunAsync(connection, options.Timeout, ct).ConfigureAwait(false);
+        // The remote's form and Istio version decide which rights it needs: read with the token itself, from what every reader role allows.
+        reporter.Progress(Activity, $"{info.ClusterName}: form of the remote", -1);
+        var (facts, factsProblem) = await ReadFactsAsync(connection, info.Namespace, options.Timeout, ct).ConfigureAwait(false);
+        form = facts?.Form;
+        var role = ReaderRoleChart.For(info.Namespace, facts?.Version, form == ControlPlaneForm.Remote);
+        reporter.Verbose($"Remote cluster '{info.ClusterName}': {facts?.Describe() ?? factsProblem}.");
+
+        reporter.Progress(Activity, $"{info.ClusterName}: {role.RequiredAccess.Count} access reviews", -1);
+        var (granted, detail) = await RemoteAuthorizationCheck.RunAsync(connection, role, FormText(facts, factsProblem), options.Timeout, ct).ConfigureAwait(false);
         Add(Authorization, granted ? RemoteCheckStatus.Passed : RemoteCheckStatus.Failed, detail);
+        if (form == ControlPlaneForm.Remote)
+        {
+            reporter.Progress(Activity, $"{info.ClusterName}: is the primary in charge", -1);
+            var (status, inCharge) = await PrimaryInChargeAsync(connection, info.Namespace, facts!, options.Timeout, ct).ConfigureAwait(false);
+            Add(PrimaryInCharge, status, inCharge);
+        }
+
         AddExpiry(entry, options, Add);
         return Result();
+    }
+
+    private static async Task<(IstioNamespaceFacts? Facts, string? Problem)> ReadFactsAsync(KubeConnection connection, string ns, TimeSpan timeout, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return (await IstioNamespaceReader.ReadAsync(connection, ns, deadline.Token).ConfigureAwait(false), null);
+        }
+        catch (MeshClusterException ex)
+        {
+            return (null, $"the form of the remote could not be read ({ex.Message.TrimEnd('.')})");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (null, $"the form of the remote could not be read within {timeout.TotalSeconds:0.#} s (-Timeout)");
+        }
+    }
+
+    private static string FormText(IstioNamespaceFacts? facts, string? problem) => facts?.Form switch
+    {
+        ControlPlaneForm.Remote => "a remote in the remote profile",
+        ControlPlaneForm.Istiod => "a remote with its own istiod" + (facts.Version is { } v ? $" (Istio {v.Text})" : string.Empty),
+        _ => $"a remote of unknown form ({facts?.FormEvidence ?? problem})",
+    };
+
+    /// <summary>
+    /// Whether the primary's istiod runs this remote-profile cluster: it patches the injector webhook's caBundle (pkg/webhooks/webhookpatch.go)
+    /// and writes ConfigMap istio-ca-root-cert into every namespace (pilot/pkg/serviceregistry/kube/controller/namespacecontroller.go) once it
+    /// has added the cluster as one it leads (multicluster.go checkShouldLead: EXTERNAL_ISTIOD=true and its name in controlPlaneClusters).
+    /// Read with the token, which the remote profile's reader role allows (webhooks and configmaps).
+    /// </summary>
+    private static async Task<(RemoteCheckStatus, string)> PrimaryInChargeAsync(KubeConnection connection, string ns, IstioNamespaceFacts facts, TimeSpan timeout, CancellationToken ct)
+    {
+        // The chart's name (istio-discovery templates/mutatingwebhook.yaml): the namespace is added outside istio-system.
+        var webhookName = ns == Naming.IstioDefaults.Namespace ? "istio-sidecar-injector" : "istio-sidecar-injector-" + ns;
+        const string rootCert = "istio-ca-root-cert";
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        V1MutatingWebhookConfiguration? webhook;
+        V1ConfigMap? configMap;
+        try
+        {
+            webhook = await KubeApi.TryGetAsync(connection, $"reading MutatingWebhookConfiguration {webhookName}",
+                c => c.Client.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync(webhookName, cancellationToken: c.Token), deadline.Token).ConfigureAwait(false);
+            configMap = await KubeApi.TryGetAsync(connection, $"reading ConfigMap {ns}/{rootCert}",
+                c => c.Client.CoreV1.ReadNamespacedConfigMapAsync(rootCert, ns, cancellationToken: c.Token), deadline.Token).ConfigureAwait(false);
+        }
+        catch (MeshClusterException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
+        {
+            return (RemoteCheckStatus.Skipped, $"Not checked: the token may not read MutatingWebhookConfiguration {webhookName} or ConfigMap {ns}/{rootCert} (the Authorization check names the rights missing).");
+        }
+        catch (MeshClusterException ex)
+        {
+            return (RemoteCheckStatus.Failed, $"MutatingWebhookConfiguration {webhookName} and ConfigMap {ns}/{rootCert} could not be read: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (RemoteCheckStatus.Failed, $"No answer within {timeout.TotalSeconds:0.#} s (-Timeout) while reading MutatingWebhookConfiguration {webhookName} and ConfigMap {ns}/{rootCert}.");
+        }
+
+        var missing = new List<string>();
+        if (webhook is null)
+        {
+            missing.Add($"there is no MutatingWebhookConfiguration {webhookName} (the remote profile's sidecar injector: was istioctl install run?)");
+        }
+        else
+        {
+            var hooks = webhook.Webhooks ?? new List<V1MutatingWebhook>();
+            var empty = hooks.Count(h => h.ClientConfig?.CaBundle is not { Length: > 0 });
+            if (hooks.Count == 0) missing.Add($"MutatingWebhookConfiguration {webhookName} holds no webhooks");
+            else if (empty > 0) missing.Add($"the caBundle of {empty} of the {hooks.Count} webhooks of MutatingWebhookConfiguration {webhookName} is empty");
+        }
+
+        if (configMap is null) missing.Add($"there is no ConfigMap {ns}/{rootCert}");
+        if (missing.Count == 0)
+        {
+            return (RemoteCheckStatus.Passed,
+                $"The primary's istiod runs this remote: it set the caBundle of MutatingWebhookConfiguration {webhookName} and wrote ConfigMap {ns}/{rootCert}.");
+        }
+
+        return (RemoteCheckStatus.Failed,
+            $"The primary's istiod has not taken charge of this remote (yet): {string.Join("; ", missing)}. Until it does, pods in injected namespaces " +
+            "of the remote fail to start. It takes charge when it runs with EXTERNAL_ISTIOD=true (values.global.externalIstiod: true) and its cluster " +
+            $"name is in the remote's Namespace {ns} annotation {Install.ControlPlaneClustersAnnotation.Name} (now {(facts.ControlPlaneClusters is { } named ? $"'{named}'" : "not set")}), " +
+            "which it reads once, when the remote secret appears; a moment after publishing the secret, test again.");
     }
 
     private static void AddExpiry(RemoteSecretEntry entry, RemoteClusterTestOptions options, Action<string, RemoteCheckStatus, string> add)

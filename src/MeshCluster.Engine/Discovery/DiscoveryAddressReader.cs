@@ -46,7 +46,11 @@ public static class DiscoveryAddressReader
         var isHostname = !IPAddress.TryParse(first, out _);
         if (isHostname)
         {
-            reporter.Warning($"The discovery address '{first}' is a hostname. Istio releases before 1.8 take only an IP address as remotePilotAddress.");
+            // Istio's charts: 1.7-1.14 write remotePilotAddress into Endpoints as an IP (base/templates/endpoints.yaml); later ones
+            // make an ExternalName Service istiod of a name, through which the API server cannot call the injector (istio#45014).
+            reporter.Warning($"The discovery address '{first}' is a hostname. As remotePilotAddress it fails the install of the 1.7 guide's form with " +
+                             "istioctl before 1.15 (written into Endpoints as an IP), and in the remote profile it gives an ExternalName Service istiod " +
+                             "through which the sidecar injector cannot be called (istio#45014). Prefer an IP address of the gateway.");
         }
 
         reporter.Verbose($"Discovery address of context '{connection.ContextName}': {first}" +

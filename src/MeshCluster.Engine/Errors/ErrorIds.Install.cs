@@ -21,4 +21,16 @@ public static partial class ErrorIds
     public const string IstioctlStartFailed = nameof(IstioctlStartFailed);
     public const string IstioctlVersionUnknown = nameof(IstioctlVersionUnknown);
     public const string IstioctlFailed = nameof(IstioctlFailed);
+
+    /// <summary>
+    /// Install-IstioRemote: the spec's form is not what this istioctl installs as meant (the 1.7 guide's form with istioctl 1.24+,
+    /// which would make an independent primary; profile: remote before 1.16, which still runs istiod). Nothing is run.
+    /// </summary>
+    public const string InstallSpecFormUnsupported = nameof(InstallSpecFormUnsupported);
+
+    /// <summary>
+    /// Install-IstioRemote: this istioctl's charts cannot write the spec's remotePilotAddress (a host name in the guide's form before
+    /// 1.15; an IPv6 address they take for a host name, as an ExternalName). Nothing is run.
+    /// </summary>
+    public const string RemotePilotAddressUnsupported = nameof(RemotePilotAddressUnsupported);
 }

@@ -1,6 +1,9 @@
+using System.Management.Automation;
 using k8s;
 using k8s.Models;
+using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Naming;
 
 namespace MeshCluster.Engine.Install;
 
@@ -12,9 +15,35 @@ public static class ControlPlaneClustersAnnotation
 {
     public const string Name = IstioOperatorYaml.ControlPlaneClustersAnnotation;
 
+    /// <summary>The item that names every cluster's istiod.</summary>
+    public const string Everyone = "*";
+
+    /// <summary>
+    /// The clusters a value names, as istiod reads it (pilot/pkg/serviceregistry/kube/controller/multicluster.go checkShouldLead,
+    /// 1.15+): split at ',' and nothing trimmed; an istiod leads when an item is <c>*</c> or its own cluster ID. Each item must
+    /// be <c>*</c> or a cluster name (a DNS-1123 label, as everywhere in the module); anything else (an empty item, a space)
+    /// would match no istiod, so it is refused with ClusterNameInvalid, the whole value as the target.
+    /// </summary>
+    public static IReadOnlyList<string> Parse(string? value)
+    {
+        var items = (value ?? string.Empty).Split(',');
+        foreach (var item in items)
+        {
+            if (item == Everyone || ClusterNameRule.IsDns1123Label(item)) continue;
+            throw new MeshClusterException(ErrorIds.ClusterNameInvalid, ErrorCategory.InvalidArgument,
+                $"'{value}' cannot name the primary (topology.istio.io/controlPlaneClusters): " +
+                (items.Length == 1 ? "it is" : $"its item '{item}' is") + " neither * nor a cluster name (a DNS-1123 label: at most 63 lower-case letters, digits and '-'). " +
+                "istiod splits the value at ',' without trimming spaces and takes charge of the remote when an item is * or its own cluster name.",
+                target: value);
+        }
+
+        return items;
+    }
+
     /// <summary>Creates the namespace with the annotation, or sets it on the existing one; sends nothing when it is there already.</summary>
     public static async Task EnsureAsync(KubeConnection connection, string ns, string primaryClusterName, IOperationReporter reporter, CancellationToken ct)
     {
+        Parse(primaryClusterName);
         var existing = await KubeApi.TryGetAsync(connection, $"reading Namespace {ns}",
             c => c.Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
         if (existing is null)

@@ -45,11 +45,12 @@ public static partial class InstallSpecValidator
                 target: p.PrimaryClusterName);
         }
 
-        ClusterNameRule.Validate(p.PrimaryClusterName);
-        if (string.Equals(p.PrimaryClusterName, p.ClusterName, StringComparison.Ordinal))
+        // What istiod accepts there: one cluster name, a comma-separated list of them, or * (any primary's istiod).
+        var names = ControlPlaneClustersAnnotation.Parse(p.PrimaryClusterName);
+        if (names.Contains(p.ClusterName, StringComparer.Ordinal))
         {
             throw new MeshClusterException(ErrorIds.InstallSpecValueConflict, ErrorCategory.InvalidArgument,
-                $"-PrimaryClusterName '{p.PrimaryClusterName}' is the remote's own -ClusterName; name the primary cluster whose istiod controls this remote.",
+                $"-PrimaryClusterName '{p.PrimaryClusterName}' names the remote's own -ClusterName '{p.ClusterName}'; name the primary cluster whose istiod controls this remote.",
                 target: p.PrimaryClusterName);
         }
     }

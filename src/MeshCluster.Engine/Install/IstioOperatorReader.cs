@@ -10,14 +10,21 @@ namespace MeshCluster.Engine.Install;
 /// <summary>What Install-IstioRemote needs to know about an IstioOperator file.</summary>
 /// <param name="ControlPlaneClusters">metadata.annotations topology.istio.io/controlPlaneClusters: the primary to name on the remote's namespace.</param>
 /// <param name="Network">values.global.network (the remote profile's injection path names it).</param>
-/// <param name="RemotePilotAddress">values.global.remotePilotAddress: the primary's discovery address.</param>
+/// <param name="RemotePilotAddress">values.global.remotePilotAddress: where the remote reaches the primary's istiod.</param>
+/// <param name="IstiodRemoteEnabled">
+/// The charts' own switch of the remote profile, set by hand: values.istiodRemote.enabled (1.24+) or components.istiodRemote.enabled (1.16-1.23).
+/// </param>
 public sealed record IstioOperatorSummary(string? ClusterName, string Namespace, string? Profile, string? ControlPlaneClusters = null,
-    string? Network = null, string? RemotePilotAddress = null)
+    string? Network = null, string? RemotePilotAddress = null, bool IstiodRemoteEnabled = false)
 {
     /// <summary>
-    /// Remote for <c>profile: remote</c> (istiodRemote.enabled: istio-discovery renders no istiod Deployment), else Istiod.
+    /// The remote profile (no istiod in the remote; the primary's istiod runs it): <c>profile: remote</c>, or the chart switch the
+    /// profile sets. Otherwise, with a remotePilotAddress, the form of Istio's 1.7 guide (a local istiod beside istiod-remote).
     /// </summary>
-    public ControlPlaneForm Form => Profile == "remote" ? ControlPlaneForm.Remote : ControlPlaneForm.Istiod;
+    public bool IsRemoteProfile => string.Equals(Profile, "remote", StringComparison.Ordinal) || IstiodRemoteEnabled;
+
+    /// <summary>Remote for the remote profile (istio-discovery renders no istiod Deployment), else Istiod.</summary>
+    public ControlPlaneForm Form => IsRemoteProfile ? ControlPlaneForm.Remote : ControlPlaneForm.Istiod;
 }
 
 /// <summary>Reads an IstioOperator file far enough to name the cluster and the namespace istioctl installs into.</summary>
@@ -74,8 +81,11 @@ public static class IstioOperatorReader
             Scalar(spec, "profile"),
             Scalar(Child(Child(root, "metadata"), "annotations"), IstioOperatorYaml.ControlPlaneClustersAnnotation),
             Scalar(global, "network"),
-            Scalar(global, "remotePilotAddress"));
+            Scalar(global, "remotePilotAddress") is { Length: > 0 } address ? address : null,
+            IsTrue(Scalar(Child(Child(spec, "values"), "istiodRemote"), "enabled")) || IsTrue(Scalar(Child(Child(spec, "components"), "istiodRemote"), "enabled")));
     }
+
+    private static bool IsTrue(string? value) => string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
 
     private static YamlMappingNode? Child(YamlMappingNode? node, string key) =>
         node is not null && node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child as YamlMappingNode : null;

@@ -10,7 +10,31 @@ namespace MeshCluster.Engine.Install;
 public sealed partial record IstioctlVersion(string Text, int Major, int Minor, int Patch)
 {
     /// <summary><c>istioctl install</c> replaced <c>manifest apply</c> in 1.7.</summary>
-    public bool HasInstallCommand => Major > 1 || (Major == 1 && Minor >= 7);
+    public bool HasInstallCommand => AtLeast(1, 7);
+
+    /// <summary>True from <paramref name="major"/>.<paramref name="minor"/> on (any patch, pre-releases included).</summary>
+    public bool AtLeast(int major, int minor) => Major > major || (Major == major && Minor >= minor);
+
+    /// <summary>"1.26": the release line, as Istio's charts and notes name it.</summary>
+    public string MinorText => $"{Major}.{Minor}";
+
+    /// <summary>
+    /// A version as Istio writes it on what it installs (a label such as operator.istio.io/version, an image tag): "1.7.8",
+    /// "v1.26.0", "1.24.0-beta.0", "1.22.1-distroless"; null for anything else.
+    /// </summary>
+    public static IstioctlVersion? TryParse(string? text)
+    {
+        var match = text is null ? null : VersionPattern().Match(text.Trim());
+        if (match is null || !match.Success) return null;
+        var parts = new int[3];
+        for (var i = 0; i < 3; i++)
+        {
+            var group = match.Groups[i + 1];
+            if (group.Success && !int.TryParse(group.Value, NumberStyles.None, CultureInfo.InvariantCulture, out parts[i])) return null;
+        }
+
+        return new IstioctlVersion(text!.Trim(), parts[0], parts[1], parts[2]);
+    }
 
     [GeneratedRegex(@"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+.].*)?$", RegexOptions.CultureInvariant)]
     private static partial Regex VersionPattern();

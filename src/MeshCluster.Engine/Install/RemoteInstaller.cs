@@ -50,6 +50,14 @@ public static class RemoteInstaller
         var version = await ReadVersionAsync(istioctl, reporter, ct).ConfigureAwait(false);
         reporter.Verbose($"istioctl {version} uses '{(version.HasInstallCommand ? "install" : "manifest apply")}'.");
 
+        // Whether this istioctl's charts make of the spec what it means, before anything runs (so -WhatIf shows a refusal too).
+        foreach (var warning in InstallFormRules.Check(version, summary, request.SpecPath ?? summary.ClusterName ?? "the spec"))
+        {
+            reporter.Warning(warning);
+        }
+
+        if (summary.ControlPlaneClusters is { } named) ControlPlaneClustersAnnotation.Parse(named);
+
         // One kubeconfig file goes on the command line; a list goes in KUBECONFIG, which istioctl merges as kubectl does.
         var kubeConfigArgument = request.KubeConfigFiles.Count == 1 ? request.KubeConfigFiles[0] : null;
         var environment = request.KubeConfigFiles.Count > 1

@@ -16,50 +16,12 @@ public sealed record ReaderAccess(string Group, string Resource, string Verb)
 
 /// <summary>
 /// The service account in the remote cluster whose token istiod uses, and (with -CreateServiceAccount)
-/// the reader ClusterRole and ClusterRoleBinding istioctl creates for it.
+/// the reader ClusterRole and ClusterRoleBinding Istio's chart makes for it (<see cref="ReaderRoleChart"/>).
 /// </summary>
 public static class ReaderServiceAccount
 {
-    private static readonly string[] Read = { "get", "list", "watch" };
-
-    private static readonly string[] IstioGroups =
-    {
-        "config.istio.io", "security.istio.io", "networking.istio.io", "authentication.istio.io",
-        "rbac.istio.io", "telemetry.istio.io", "extensions.istio.io",
-    };
-
-    /// <summary>What istiod reads from a remote cluster (the Istio chart's reader-clusterrole.yaml, without its Gateway API and multi-cluster services rules).</summary>
-    public static IReadOnlyList<V1PolicyRule> ReaderRules { get; } = new[]
-    {
-        new V1PolicyRule { ApiGroups = IstioGroups, Resources = new[] { "*" }, Verbs = Read },
-        new V1PolicyRule
-        {
-            ApiGroups = new[] { "" },
-            Resources = new[] { "endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets", "configmaps" },
-            Verbs = Read,
-        },
-        new V1PolicyRule { ApiGroups = new[] { "discovery.k8s.io" }, Resources = new[] { "endpointslices" }, Verbs = Read },
-        new V1PolicyRule { ApiGroups = new[] { "apiextensions.k8s.io" }, Resources = new[] { "customresourcedefinitions" }, Verbs = Read },
-        new V1PolicyRule { ApiGroups = new[] { "apps" }, Resources = new[] { "replicasets" }, Verbs = Read },
-        new V1PolicyRule { ApiGroups = new[] { "authentication.k8s.io" }, Resources = new[] { "tokenreviews" }, Verbs = new[] { "create" } },
-        new V1PolicyRule { ApiGroups = new[] { "authorization.k8s.io" }, Resources = new[] { "subjectaccessreviews" }, Verbs = new[] { "create" } },
-    };
-
-    /// <summary>The resources without which istiod's view of a remote cluster breaks (services and their endpoints, the pods, nodes and namespaces behind them, secrets for gateways).</summary>
-    private static readonly HashSet<string> Essential = new(StringComparer.Ordinal)
-    {
-        "pods", "services", "endpoints", "endpointslices", "nodes", "namespaces", "secrets",
-    };
-
-    /// <summary>
-    /// What Test-IstioRemoteCluster asks the remote API server about (a SelfSubjectAccessReview each):
-    /// every verb <see cref="ReaderRules"/> grants on the essential resources, so the check and the
-    /// role -CreateServiceAccount creates cannot drift apart.
-    /// </summary>
-    public static IReadOnlyList<ReaderAccess> RequiredAccess { get; } = ReaderRules
-        .SelectMany(rule => rule.Resources.Where(Essential.Contains)
-            .SelectMany(resource => rule.ApiGroups.SelectMany(group => rule.Verbs.Select(verb => new ReaderAccess(group, resource, verb)))))
-        .ToArray();
+    /// <summary>What Test-IstioRemoteCluster asks a remote of unknown form and version: the current chart's essential rights.</summary>
+    public static IReadOnlyList<ReaderAccess> RequiredAccess => ReaderRoleChart.Current("istio-system", remoteProfile: false).RequiredAccess;
 
     public static Task<V1ServiceAccount?> GetAsync(KubeConnection remote, string ns, string name, CancellationToken ct) =>
         KubeApi.TryGetAsync(remote, $"reading ServiceAccount {ns}/{name}",
@@ -71,7 +33,10 @@ public static class ReaderServiceAccount
             target: $"{ns}/{name}",
             recommendedAction: "Add -CreateServiceAccount to create it with the reader ClusterRole and ClusterRoleBinding Istio needs, or pick an existing one with -ServiceAccount and -Namespace.");
 
-    /// <summary>Creates whatever is missing of namespace, service account, reader ClusterRole and binding; changes nothing that exists but a missing binding subject.</summary>
+    /// <summary>
+    /// Creates whatever is missing of namespace, service account, reader ClusterRole and binding; changes nothing that exists but a
+    /// missing binding subject. The role is the chart's of the Istio the remote runs (<see cref="ChooseRoleAsync"/>).
+    /// </summary>
     public static async Task<V1ServiceAccount> EnsureAsync(KubeConnection remote, string ns, string name, IOperationReporter reporter, CancellationToken ct)
     {
         var existingNs = await KubeApi.TryGetAsync(remote, $"reading Namespace {ns}",
@@ -93,30 +58,72 @@ public static class ReaderServiceAccount
                 ?? throw NotFound(remote, ns, name);
         }
 
-        await EnsureReaderRoleAsync(remote, ns, name, reporter, ct).ConfigureAwait(false);
+        var (role, existing) = await ChooseRoleAsync(remote, ns, reporter, ct).ConfigureAwait(false);
+        await EnsureReaderRoleAsync(remote, role, existing, reporter, ct).ConfigureAwait(false);
+        await AddToBindingAsync(remote, role.Name, new Rbacv1Subject { Kind = "ServiceAccount", Name = name, NamespaceProperty = ns }, reporter, ct)
+            .ConfigureAwait(false);
         return account;
     }
 
-    private static async Task EnsureReaderRoleAsync(KubeConnection remote, string ns, string account, IOperationReporter reporter, CancellationToken ct)
+    /// <summary>
+    /// The reader role for this remote, as Istio's chart of the Istio it runs makes it, and the role of that name if it exists. The rule:
+    /// the form and version <see cref="IstioNamespaceReader"/> reads (the remote profile gets the 1.11+ role with its extras; Istio 1.7-1.10
+    /// the role of their chart, named istio-reader-&lt;ns&gt;; 1.11 and later the current chart's). Without a version, an existing
+    /// istio-reader-clusterrole-&lt;ns&gt; means 1.11+, else an existing istio-reader-&lt;ns&gt; means 1.7-1.10 (their charts made it),
+    /// else the current chart's role is made.
+    /// </summary>
+    public static async Task<(ReaderRole Role, V1ClusterRole? Existing)> ChooseRoleAsync(KubeConnection remote, string ns, IOperationReporter reporter, CancellationToken ct)
     {
-        var roleName = RemoteSecretNames.ReaderClusterRoleName(ns);
-        var role = await KubeApi.TryGetAsync(remote, $"reading ClusterRole {roleName}",
-            c => c.Client.RbacAuthorizationV1.ReadClusterRoleAsync(roleName, cancellationToken: c.Token), ct).ConfigureAwait(false);
-        if (role is null)
+        var facts = await IstioNamespaceReader.ReadAsync(remote, ns, ct).ConfigureAwait(false);
+        reporter.Verbose($"Remote context '{remote.ContextName}': {facts.Describe()}.");
+        var remoteProfile = facts.Form == ControlPlaneForm.Remote;
+        var current = await ReadRoleAsync(remote, ReaderRoleChart.CurrentName(ns), ct).ConfigureAwait(false);
+        V1ClusterRole? legacy = null;
+        if (facts.Version is null && !remoteProfile && current is null)
         {
-            // An existing role is left as it is: the Istio chart installs a wider one under the same name.
-            reporter.Verbose($"Creating ClusterRole {roleName} in context '{remote.ContextName}'.");
-            await KubeApi.CreateOrExistingAsync(remote, $"creating ClusterRole {roleName}",
-                c => c.Client.RbacAuthorizationV1.CreateClusterRoleAsync(new V1ClusterRole
-                {
-                    Metadata = new V1ObjectMeta { Name = roleName, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = RemoteSecretNames.FieldManager } },
-                    Rules = ReaderRules.ToList(),
-                }, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            legacy = await ReadRoleAsync(remote, ReaderRoleChart.LegacyName(ns), ct).ConfigureAwait(false);
         }
 
-        await AddToBindingAsync(remote, roleName, new Rbacv1Subject { Kind = "ServiceAccount", Name = account, NamespaceProperty = ns }, reporter, ct)
-            .ConfigureAwait(false);
+        var role = ReaderRoleChart.For(ns, facts.Version, remoteProfile, preferLegacy: legacy is not null);
+        var existing = role.Name == ReaderRoleChart.CurrentName(ns) ? current : legacy ?? await ReadRoleAsync(remote, role.Name, ct).ConfigureAwait(false);
+        return (role, existing);
     }
+
+    private static Task<V1ClusterRole?> ReadRoleAsync(KubeConnection remote, string name, CancellationToken ct) =>
+        KubeApi.TryGetAsync(remote, $"reading ClusterRole {name}", c => c.Client.RbacAuthorizationV1.ReadClusterRoleAsync(name, cancellationToken: c.Token), ct);
+
+    private static async Task EnsureReaderRoleAsync(KubeConnection remote, ReaderRole role, V1ClusterRole? existing, IOperationReporter reporter, CancellationToken ct)
+    {
+        if (existing is null)
+        {
+            reporter.Verbose($"Creating ClusterRole {role.Name} in context '{remote.ContextName}': the rules of {role.Chart}.");
+            await KubeApi.CreateOrExistingAsync(remote, $"creating ClusterRole {role.Name}",
+                c => c.Client.RbacAuthorizationV1.CreateClusterRoleAsync(new V1ClusterRole
+                {
+                    Metadata = new V1ObjectMeta { Name = role.Name, Labels = new Dictionary<string, string> { [RemoteSecretNames.ManagedByLabel] = RemoteSecretNames.FieldManager } },
+                    Rules = role.Rules.ToList(),
+                }, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            return;
+        }
+
+        // An existing role (istioctl's, the user's) is never changed, not even towards the chart: only what it lacks of istiod's needs is said.
+        var missing = role.RequiredAccess.Where(a => !ReaderRole.Grants(existing.Rules, a)).ToList();
+        if (missing.Count == 0)
+        {
+            reporter.Verbose($"ClusterRole {role.Name} exists in context '{remote.ContextName}' and grants what istiod needs; it is left as it is.");
+            return;
+        }
+
+        reporter.Warning($"ClusterRole {role.Name} in context '{remote.ContextName}' lacks {missing.Count} right(s) that {role.Chart} grants and istiod needs: " +
+                         $"{Describe(missing)}. It was left as it is; Test-IstioRemoteCluster will report Authorization failed until it grants them.");
+    }
+
+    /// <summary>"get, list, watch pods, services; patch mutatingwebhookconfigurations.admissionregistration.k8s.io": resources grouped by the verbs that apply.</summary>
+    public static string Describe(IEnumerable<ReaderAccess> rights) =>
+        string.Join("; ", rights.GroupBy(r => r.QualifiedResource)
+            .Select(g => (Verbs: string.Join(", ", g.Select(r => r.Verb)), Resource: g.Key))
+            .GroupBy(x => x.Verbs)
+            .Select(g => $"{g.Key} {string.Join(", ", g.Select(x => x.Resource))}"));
 
     /// <summary>The most times a binding is re-read and written again when others change it at the same time.</summary>
     private const int ConflictAttempts = 10;

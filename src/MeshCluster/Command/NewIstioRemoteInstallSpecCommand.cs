@@ -48,7 +48,7 @@ public sealed class NewIstioRemoteInstallSpecCommand : PSCmdlet
     [Parameter]
     public InstallProfile Profile { get; set; } = InstallProfile.Default;
 
-    /// <summary>-Profile Remote: the primary cluster whose istiod controls the remote (topology.istio.io/controlPlaneClusters).</summary>
+    /// <summary>-Profile Remote: the primary cluster whose istiod controls the remote (topology.istio.io/controlPlaneClusters): a name, names separated by ',', or *.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? PrimaryClusterName { get; set; }

@@ -45,6 +45,43 @@ public sealed class PrimaryClusterNameTests
         Assert.Equal(primary, ex.Target);
     }
 
+    [Theory]
+    [InlineData("cluster1,cluster3")]
+    [InlineData("*")]
+    [InlineData("cluster1,*")]
+    public void What_istiod_accepts_is_accepted_a_list_or_a_star(string primary)
+    {
+        var spec = InstallSpecBuilder.Build(new InstallSpecParameters("cluster2", "network1", "mesh1", "192.0.2.10", InstallProfile.Remote, PrimaryClusterName: primary));
+        Assert.Equal(primary, spec.PrimaryClusterName);
+        Assert.Contains($"    topology.istio.io/controlPlaneClusters: \"{primary}\"\n", spec.Yaml); // quoted: ',' and '*' mean something to YAML
+        Assert.Equal(primary, IstioOperatorReader.Read(spec.Yaml, "t").ControlPlaneClusters);
+        Assert.Equal(primary.Split(','), ControlPlaneClustersAnnotation.Parse(primary));
+    }
+
+    [Theory]
+    [InlineData("cluster1, cluster3", "' cluster3'")]
+    [InlineData("cluster1,,cluster3", "''")]
+    [InlineData("cluster1,", "''")]
+    [InlineData("Cluster_1,cluster3", "'Cluster_1'")]
+    [InlineData("**", "it is neither")]
+    public void A_list_with_an_item_istiod_would_never_match_is_refused(string primary, string named)
+    {
+        var ex = Assert.Throws<MeshClusterException>(() => InstallSpecBuilder.Build(new InstallSpecParameters("cluster2", "network1", "mesh1", "192.0.2.10", InstallProfile.Remote, PrimaryClusterName: primary)));
+        Assert.Equal(ErrorIds.ClusterNameInvalid, ex.ErrorId);
+        Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, ex.Category);
+        Assert.Equal(primary, ex.Target);
+        Assert.Contains(named, ex.Message);
+        Assert.Contains("without trimming spaces", ex.Message);
+    }
+
+    [Fact]
+    public void A_list_that_names_the_remote_itself_is_refused()
+    {
+        var ex = Assert.Throws<MeshClusterException>(() => InstallSpecBuilder.Build(new InstallSpecParameters("cluster2", "network1", "mesh1", "192.0.2.10", InstallProfile.Remote, PrimaryClusterName: "cluster1,cluster2")));
+        Assert.Equal(ErrorIds.InstallSpecValueConflict, ex.ErrorId);
+        Assert.Equal("cluster1,cluster2", ex.Target);
+    }
+
     [Fact]
     public void The_written_file_keeps_the_primary()
     {
