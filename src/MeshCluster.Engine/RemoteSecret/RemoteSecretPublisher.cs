@@ -6,6 +6,7 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Istiod;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -29,6 +30,9 @@ public sealed record RemoteSecretRequest(
 
     /// <summary>-TokenLifetime: a time-bound TokenRequest token instead of a token secret's.</summary>
     public TimeSpan? TokenLifetime { get; init; }
+
+    /// <summary>-Force: publish a cluster name istiod would ignore (the primary's own, or one another Secret claims), with a warning.</summary>
+    public bool Force { get; init; }
 }
 
 /// <summary>
@@ -71,6 +75,15 @@ public static class RemoteSecretPublisher
 
         try
         {
+            if (primary is not null)
+            {
+                // What the primary's istiod would make of it, before anything is written anywhere.
+                reporter.Progress(Activity, $"istiod in '{primary.ContextName}'", 5);
+                var istiod = await IstiodDeploymentReader.ReadAsync(primary, ns, reporter, ct).ConfigureAwait(false);
+                await RemoteSecretClaims.CheckAsync(primary, istiod, ns, request.ClusterName, request.Force, reporter, ct).ConfigureAwait(false);
+                await ExternalIstiodCheck.CheckAsync(remote, ns, istiod, reporter, ct).ConfigureAwait(false);
+            }
+
             reporter.Progress(Activity, $"Service account {ns}/{request.ServiceAccount} in '{remote.ContextName}'", 10);
             var account = await ReaderServiceAccount.GetAsync(remote, ns, request.ServiceAccount, ct).ConfigureAwait(false);
             if (account is null && !request.CreateServiceAccount) throw ReaderServiceAccount.NotFound(remote, ns, request.ServiceAccount);
