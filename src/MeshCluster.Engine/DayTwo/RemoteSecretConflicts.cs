@@ -44,9 +44,12 @@ public static class RemoteSecretConflicts
     internal static string Rivalry(string clusterName, IReadOnlyList<IstioRemoteSecretInfo> rivals)
     {
         var names = string.Join(" and ", rivals.Select(r => $"{r.Namespace}/{r.SecretName}"));
-        var oldest = rivals.OrderBy(r => r.CreatedAt ?? DateTimeOffset.MaxValue).ThenBy(r => r.SecretName, StringComparer.Ordinal).First();
+        var byAge = rivals.OrderBy(r => r.CreatedAt ?? DateTimeOffset.MaxValue).ThenBy(r => r.SecretName, StringComparer.Ordinal).ToList();
+        // creationTimestamp has whole seconds: two made within one second cannot be told apart.
+        var which = byAge[0].CreatedAt is { } first && byAge[1].CreatedAt != first
+            ? $"{byAge[0].SecretName}, the oldest, unless istiod restarted since (it then reads them in the order its list returns them)"
+            : "whichever it read first (they were created within the same second)";
         return $"Secrets {names} {(rivals.Count == 2 ? "both" : "all")} claim cluster '{clusterName}': istiod keeps the one it read first and ignores the others " +
-               $"(\"cluster has already been registered\") — {oldest.SecretName}, the oldest, unless istiod restarted since, which reads them in its list's order. " +
-               "Remove the one that is not meant.";
+               $"(\"cluster has already been registered\") — {which}. Remove the one that is not meant.";
     }
 }

@@ -41,6 +41,9 @@ public static class RemoteKubeConfig
         if (spec.UserName is not null) user["username"] = spec.UserName;
         if (spec.Password is not null) user["password"] = spec.Password;
 
+        // No credential at all (Test-IstioRemoteCluster's anonymous TLS check): no user, since KubernetesClient refuses a user without credentials.
+        var context = new Dictionary<string, object> { ["cluster"] = spec.ClusterName };
+        if (user.Count > 0) context["user"] = spec.ClusterName;
         var config = new Dictionary<string, object>
         {
             ["apiVersion"] = "v1",
@@ -50,20 +53,22 @@ public static class RemoteKubeConfig
             {
                 new Dictionary<string, object>
                 {
-                    ["context"] = new Dictionary<string, object> { ["cluster"] = spec.ClusterName, ["user"] = spec.ClusterName },
+                    ["context"] = context,
                     ["name"] = spec.ClusterName,
                 },
             },
             ["current-context"] = spec.ClusterName,
             ["preferences"] = new Dictionary<string, object>(),
-            ["users"] = new[]
-            {
-                new Dictionary<string, object>
+            ["users"] = user.Count == 0
+                ? Array.Empty<Dictionary<string, object>>()
+                : new[]
                 {
-                    ["name"] = spec.ClusterName,
-                    ["user"] = user,
+                    new Dictionary<string, object>
+                    {
+                        ["name"] = spec.ClusterName,
+                        ["user"] = user,
+                    },
                 },
-            },
         };
         return RemoteYaml.Serialize(config);
     }

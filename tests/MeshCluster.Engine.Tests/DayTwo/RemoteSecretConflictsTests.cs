@@ -48,6 +48,11 @@ public sealed class RemoteSecretConflictsTests
         }
 
         Assert.Empty(entries.Single(e => e.Info.ClusterName == "west").Info.Problems);
+
+        // creationTimestamp has whole seconds: two Secrets of one second cannot be ordered.
+        var sameSecond = new DateTime(2029, 6, 1, 0, 0, 0, DateTimeKind.Utc);
+        var tie = Judge(null, Secret("a", sameSecond, "x"), Secret("b", sameSecond, "x"));
+        Assert.All(tie, e => Assert.Contains("whichever it read first (they were created within the same second)", Assert.Single(e.Info.Problems)));
     }
 
     [Fact]
