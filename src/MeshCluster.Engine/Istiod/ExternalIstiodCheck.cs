@@ -1,4 +1,3 @@
-using MeshCluster.Engine.Http;
 using MeshCluster.Engine.Install;
 
 namespace MeshCluster.Engine.Istiod;
@@ -11,15 +10,6 @@ namespace MeshCluster.Engine.Istiod;
 /// </summary>
 public static class ExternalIstiodCheck
 {
-    /// <summary>Reads the remote's form and warns about what the primary's istiod lacks for it.</summary>
-    /// <param name="primaryIstiod">The primary's istiod, already read by the caller.</param>
-    public static async Task CheckAsync(KubeConnection remote, string ns, IstiodReading primaryIstiod, IOperationReporter reporter, CancellationToken ct)
-    {
-        var evidence = await RemoteProfileDetector.DetectAsync(remote, ns, reporter, ct).ConfigureAwait(false);
-        if (evidence is null) return;
-        foreach (var warning in Judge(primaryIstiod, evidence)) reporter.Warning(warning);
-    }
-
     /// <summary>The warnings for this primary and remote; none when the remote does not count on the primary's istiod.</summary>
     public static IReadOnlyList<string> Judge(IstiodReading primary, RemoteProfileEvidence remote)
     {

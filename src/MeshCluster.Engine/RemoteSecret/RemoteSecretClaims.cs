@@ -1,8 +1,5 @@
 using System.Management.Automation;
-using k8s;
-using MeshCluster.Engine.DayTwo;
 using MeshCluster.Engine.Errors;
-using MeshCluster.Engine.Http;
 using MeshCluster.Engine.Istiod;
 
 namespace MeshCluster.Engine.RemoteSecret;
@@ -14,14 +11,6 @@ namespace MeshCluster.Engine.RemoteSecret;
 /// </summary>
 public static class RemoteSecretClaims
 {
-    /// <summary>Reads the primary's remote secrets and refuses (or, with <paramref name="force"/>, warns about) a name istiod would ignore.</summary>
-    public static async Task CheckAsync(KubeConnection primary, IstiodReading istiod, string ns, string clusterName, bool force, IOperationReporter reporter, CancellationToken ct)
-    {
-        Check(clusterName, istiod, force, reporter);
-        var found = await RemoteSecretReader.FindAsync(primary, new RemoteSecretSelection(ns), reporter, ct).ConfigureAwait(false);
-        Check(clusterName, ns, primary.ContextName, found.Entries.Select(e => e.Info).ToList(), force, reporter);
-    }
-
     /// <summary>-Name against the primary's own cluster name.</summary>
     public static void Check(string clusterName, IstiodReading istiod, bool force, IOperationReporter reporter)
     {

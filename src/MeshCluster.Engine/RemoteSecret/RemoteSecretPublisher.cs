@@ -77,11 +77,8 @@ public static class RemoteSecretPublisher
         {
             if (primary is not null)
             {
-                // What the primary's istiod would make of it, before anything is written anywhere.
                 reporter.Progress(Activity, $"istiod in '{primary.ContextName}'", 5);
-                var istiod = await IstiodDeploymentReader.ReadAsync(primary, ns, reporter, ct).ConfigureAwait(false);
-                await RemoteSecretClaims.CheckAsync(primary, istiod, ns, request.ClusterName, request.Force, reporter, ct).ConfigureAwait(false);
-                await ExternalIstiodCheck.CheckAsync(remote, ns, istiod, reporter, ct).ConfigureAwait(false);
+                await CheckAsIstiodWouldAsync(remote, primary, request, reporter, ct).ConfigureAwait(false);
             }
 
             reporter.Progress(Activity, $"Service account {ns}/{request.ServiceAccount} in '{remote.ContextName}'", 10);
@@ -149,6 +146,28 @@ public static class RemoteSecretPublisher
         finally
         {
             reporter.ProgressCompleted(Activity);
+        }
+    }
+
+    /// <summary>
+    /// What the primary's istiod would make of the Secret, before anything is written anywhere: a cluster name it would ignore is
+    /// refused (unless -Force), and a remote-profile cluster it would not take charge of draws a warning. The three reads go at once.
+    /// </summary>
+    private static async Task CheckAsIstiodWouldAsync(KubeConnection remote, KubeConnection primary, RemoteSecretRequest request, IOperationReporter reporter,
+        CancellationToken ct)
+    {
+        var ns = request.Namespace;
+        var istiodTask = IstiodDeploymentReader.ReadAsync(primary, ns, reporter, ct);
+        var existingTask = RemoteSecretReader.FindAsync(primary, new RemoteSecretSelection(ns), reporter, ct);
+        var remoteTask = RemoteProfileDetector.DetectAsync(remote, ns, reporter, ct);
+        await Task.WhenAll(istiodTask, existingTask, remoteTask).ConfigureAwait(false);
+
+        var istiod = istiodTask.Result;
+        RemoteSecretClaims.Check(request.ClusterName, istiod, request.Force, reporter);
+        RemoteSecretClaims.Check(request.ClusterName, ns, primary.ContextName, existingTask.Result.Entries.Select(e => e.Info).ToList(), request.Force, reporter);
+        if (remoteTask.Result is { } evidence)
+        {
+            foreach (var warning in ExternalIstiodCheck.Judge(istiod, evidence)) reporter.Warning(warning);
         }
     }
 
