@@ -140,8 +140,20 @@ public static class CacertsPublisher
         if (istiods.Count == 0)
         {
             // istiod pods without a Deployment of the chart's (made some other way): the chart's name for the restart.
-            var pods = await KubeApi.CallAsync(connection, $"listing istiod pods in {ns}",
-                c => c.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=istiod", cancellationToken: c.Token), ct).ConfigureAwait(false);
+            V1PodList pods;
+            try
+            {
+                pods = await KubeApi.CallAsync(connection, $"listing istiod pods in {ns}",
+                    c => c.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=istiod", cancellationToken: c.Token), ct).ConfigureAwait(false);
+            }
+            catch (MeshClusterException ex) when (ex.ErrorId is ErrorIds.KubeApiForbidden or ErrorIds.KubeApiUnauthorized)
+            {
+                // The Secret is written: not being allowed to look at istiod must not turn that into a failure.
+                reporter.Warning($"Cannot tell whether istiod runs in namespace {ns} of context '{connection.ContextName}' ({ex.Message.TrimEnd('.')}): " +
+                                 $"if it does, it may need a restart to sign with the new CA (kubectl rollout restart deployment/istiod -n {ns} --context {connection.ContextName}).");
+                return;
+            }
+
             if (pods.Items.FirstOrDefault(p => p.Status?.Phase is not ("Succeeded" or "Failed")) is { } pod && IstiodDeploymentReader.FromPod(pod) is { } fromPod)
             {
                 istiods.Add((fromPod, "istiod"));
