@@ -79,6 +79,29 @@ internal static class Pki
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
+    /// <summary>
+    /// A client certificate signed by <paramref name="ca"/> (the API server's --client-ca-file): the API server takes CN as the user
+    /// and each O as a group. PEM of the certificate and its PKCS#8 key.
+    /// </summary>
+    public static (string CertificatePem, string KeyPem) IssueClient(X509Certificate2 ca, string user, IEnumerable<string> groups, TimeSpan validFor)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var subject = new X500DistinguishedNameBuilder();
+        foreach (var group in groups) subject.AddOrganizationName(group);
+        subject.AddCommonName(user);
+        var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.2") }, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        var notBefore = Max(DateTimeOffset.UtcNow.AddMinutes(-5), new DateTimeOffset(ca.NotBefore.ToUniversalTime()));
+        var notAfter = Min(DateTimeOffset.UtcNow.Add(validFor), new DateTimeOffset(ca.NotAfter.ToUniversalTime()));
+        using var issued = request.Create(ca, notBefore, notAfter, serial);
+        return (issued.ExportCertificatePem() + "\n", key.ExportPkcs8PrivateKeyPem() + "\n");
+    }
+
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

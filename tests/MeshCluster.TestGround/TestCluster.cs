@@ -83,5 +83,16 @@ public sealed class TestCluster
         }
     }
 
+    /// <summary>
+    /// A client certificate of this cluster's CA for <paramref name="user"/> (in <paramref name="groups"/>), which the API server
+    /// accepts (--client-ca-file): PEM certificate and key, as a kubeconfig's client-certificate-data and client-key-data hold them.
+    /// </summary>
+    public (string CertificatePem, string KeyPem) IssueClientCertificate(string user, IEnumerable<string>? groups = null, TimeSpan? validFor = null)
+    {
+        if (CaKeyFile is null) throw new InvalidOperationException($"{Name}: the CA's key is not known (attached to clusters the test ground did not start).");
+        using var ca = Pki.LoadCa(CaFile, CaKeyFile);
+        return Pki.IssueClient(ca, user, groups ?? Array.Empty<string>(), validFor ?? TimeSpan.FromDays(1));
+    }
+
     public override string ToString() => $"{Name} ({Server})";
 }

@@ -210,6 +210,8 @@ public sealed class TestClusters : IAsyncDisposable
             "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", $"--secure-port={port}", "--insecure-port=0",
             $"--cert-dir={Path.Combine(dir, "pki")}", $"--tls-cert-file={pki.ServingCertFile}", $"--tls-private-key-file={pki.ServingKeyFile}",
             $"--token-auth-file={tokenFile}", "--authorization-mode=RBAC",
+            // Client certificates of the cluster's CA authenticate (a remote secret may hold one instead of a token).
+            $"--client-ca-file={pki.CaFile}",
             $"--service-account-key-file={pki.ServiceAccountPublicKeyFile}", $"--service-account-signing-key-file={pki.ServiceAccountKeyFile}",
             "--service-account-issuer=https://kubernetes.default.svc",
             // A /16 rather than a /24: every LoadBalancer Service of every test takes a cluster IP.

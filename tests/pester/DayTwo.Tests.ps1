@@ -27,6 +27,33 @@ Describe 'Day-two views' {
             [MeshCluster.RemoteAuthType]::Token, 'istio-reader-service-account', 'istio-system', [datetimeoffset]'2031-01-01T00:00:00Z', $null, '7', [string[]]@())
         ($info | Format-Table | Out-String -Width 250) | Should -Match 'east\s+istio-remote-secret-east\s+https://east\.example:6443\s+Token\s+2031-01-01 00:00:00Z'
     }
+
+    It 'shows the notes where a remote secret has no problem, and the annotation that differs from the data key, at 120 columns' {
+        $info = [MeshCluster.IstioRemoteSecretInfo]::new('west', 'istio-remote-secret-east', 'istio-system', 'primary', 'https://west.example:6443',
+            [MeshCluster.RemoteAuthType]::Basic, $null, $null, $null, $null, '8', [string[]]@(), 'east',
+            [string[]]@("The annotation networking.istio.io/cluster says 'east'; istiod goes by the data key and names this cluster 'west'."))
+        $lines = ($info | Format-Table | Out-String -Width 120).Trim() -split "`n"
+        $lines[0] | Should -Match '^ClusterName\s+SecretName\s+Server\s+Auth\s+TokenExpires\s+Problems'
+        $lines[2] | Should -Match '^west\s+istio-remote-secret-east\s+https://west\.example:6443\s+Basic\s+Note: The annotation'
+        $list = $info | Format-List * | Out-String -Width 120
+        $list | Should -Match 'AnnotatedClusterName\s+: east'
+        $list | Should -Match "Notes\s+: \{The annotation networking\.istio\.io/cluster says 'east'"
+
+        # A problem wins the column; the notes stay in the property.
+        $flagged = [MeshCluster.IstioRemoteSecretInfo]::new('east', 'copy-of-east', 'istio-system', 'primary', 'https://east.example:6443',
+            [MeshCluster.RemoteAuthType]::ClientCertificate, $null, $null, $null, $null, '9',
+            [string[]]@("Secrets istio-system/copy-of-east and istio-system/istio-remote-secret-east both claim cluster 'east'"), $null, [string[]]@('a note'))
+        ($flagged | Format-Table | Out-String -Width 120) | Should -Match 'ClientCertificate\s+Secrets istio-system/copy-of-east and'
+        ($flagged | Format-Table | Out-String -Width 120) | Should -Not -Match 'Note:'
+    }
+
+    It 'serializes the new auth types by name' {
+        $info = [MeshCluster.IstioRemoteSecretInfo]::new('x', 's', 'n', 'c', $null, [MeshCluster.RemoteAuthType]::TokenFile, $null, $null, $null, $null, $null, [string[]]@())
+        $path = Join-Path $TestDrive 'info.xml'
+        $info | Export-Clixml -Path $path
+        (Import-Clixml -Path $path).AuthType | Should -Be 'TokenFile'
+        @((Import-Clixml -Path $path).Notes).Count | Should -Be 0
+    }
 }
 
 Describe 'Day-two help' {

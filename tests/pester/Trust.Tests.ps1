@@ -153,4 +153,49 @@ Describe 'Test-IstioMeshTrust against the sandbox' {
     }
 }
 
+Describe 'A corporate PKI intermediate in a real pwsh' {
+    BeforeAll {
+        $sandbox = Start-MeshSandbox
+        $PSDefaultParameterValues['*-Istio*:KubeConfig'] = $sandbox.KubeConfig
+        $ns = New-MeshName 'pester-corp'
+
+        # A root, and under it an intermediate as a corporate PKI might issue it: CA:TRUE, keyCertSign, no pathlen.
+        function New-Ca([string] $Subject, $Issuer) {
+            $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+            $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new($Subject, $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
+            $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+            $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyCertSign, DigitalSignature', $true))
+            $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509SubjectKeyIdentifierExtension]::new($request.PublicKey, $false))
+            $from = [datetimeoffset]::UtcNow.AddMinutes(-5)
+            $certificate = if ($Issuer) {
+                $request.Create($Issuer.Certificate.SubjectName, [System.Security.Cryptography.X509Certificates.X509SignatureGenerator]::CreateForECDsa($Issuer.Key), $from, $from.AddDays(90), [byte[]](1..8))
+            } else { $request.CreateSelfSigned($from, $from.AddDays(365)) }
+            [pscustomobject]@{ Certificate = $certificate; Key = $key }
+        }
+        $rootCa = New-Ca 'CN=Corp Root, O=Corp' $null
+        $corp = New-Ca 'L=cluster1, CN=Istio CA, O=Corp' $rootCa
+        $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'corp')
+        $rootPem = $rootCa.Certificate.ExportCertificatePem() + "`n"
+        $caPem = $corp.Certificate.ExportCertificatePem() + "`n"
+        Set-Content -LiteralPath (Join-Path $folder 'ca-cert.pem') -Value $caPem -NoNewline
+        Set-Content -LiteralPath (Join-Path $folder 'ca-key.pem') -Value ($corp.Key.ExportPkcs8PrivateKeyPem() + "`n") -NoNewline
+        Set-Content -LiteralPath (Join-Path $folder 'root-cert.pem') -Value $rootPem -NoNewline
+        Set-Content -LiteralPath (Join-Path $folder 'cert-chain.pem') -Value ($caPem + $rootPem) -NoNewline
+    }
+
+    It 'publishes it with a warning, and Test-IstioMeshTrust shows the note in its view at 120 columns' {
+        $published = Publish-IstioClusterCertificate -Path $folder -Context cluster1 -Namespace $ns -WarningVariable warned -WarningAction SilentlyContinue
+        $published.Action | Should -Be 'Created'
+        ($warned -join ' ') | Should -Match "ca-cert\.pem's basicConstraints set no pathlen"
+
+        $status = Test-IstioMeshTrust -Context cluster1 -Namespace $ns
+        $status.State | Should -Be 'Cacerts'
+        $status.Notes | Should -HaveCount 1
+        $lines = ($status | Format-Table | Out-String -Width 120).Trim() -split "`n"
+        $lines[0] | Should -Match 'Problem\s*$'
+        $lines[2] | Should -Match '^cluster1\s+Cacerts\s+cluster1\s+.*Note: ca-cert\.pem'
+        (Get-EveryView $status) | Should -Not -Match 'PRIVATE KEY'
+    }
+}
+
 AfterAll { Stop-MeshSandbox }

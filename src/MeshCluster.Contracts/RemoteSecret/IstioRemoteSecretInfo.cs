@@ -6,17 +6,23 @@ public enum RemoteAuthType
     /// <summary>A bearer token (what istioctl writes; istiod accepts it by default).</summary>
     Token,
 
-    /// <summary>An exec credential plugin: istiod rejects it unless PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS allows exec.</summary>
+    /// <summary>An exec credential plugin: istiod rejects it unless PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS lists exec.</summary>
     Exec,
 
-    /// <summary>A client certificate and key: istiod rejects them by default.</summary>
+    /// <summary>A client certificate and key: accepted inline (client-certificate-data, client-key-data); as file paths only when PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS lists clientCertificate and clientKey.</summary>
     ClientCertificate,
 
-    /// <summary>An auth-provider plugin (oidc, gcp, azure): istiod accepts only oidc by default.</summary>
+    /// <summary>An auth-provider plugin (oidc, gcp, azure): istiod accepts oidc, others only when PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS lists them.</summary>
     AuthProvider,
 
-    /// <summary>Anything else: a token file, a user name and password, or no credential at all.</summary>
+    /// <summary>No credential at all.</summary>
     Other,
+
+    /// <summary>A user name and password (basic authentication): istiod accepts it; Kubernetes 1.19 and later no longer do.</summary>
+    Basic,
+
+    /// <summary>A token read from a file (tokenFile): istiod rejects it unless PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS lists tokenFile.</summary>
+    TokenFile,
 }
 
 /// <summary>
@@ -29,7 +35,8 @@ public sealed class IstioRemoteSecretInfo
     /// <summary>Made by Get-IstioRemoteSecret.</summary>
     public IstioRemoteSecretInfo(string clusterName, string secretName, string @namespace, string context, string? server,
         RemoteAuthType? authType, string? serviceAccount, string? serviceAccountNamespace, DateTimeOffset? tokenExpires,
-        DateTimeOffset? createdAt, string? resourceVersion, IReadOnlyList<string> problems)
+        DateTimeOffset? createdAt, string? resourceVersion, IReadOnlyList<string> problems, string? annotatedClusterName = null,
+        IReadOnlyList<string>? notes = null)
     {
         ClusterName = clusterName;
         SecretName = secretName;
@@ -43,10 +50,18 @@ public sealed class IstioRemoteSecretInfo
         CreatedAt = createdAt;
         ResourceVersion = resourceVersion;
         Problems = problems.ToArray();
+        AnnotatedClusterName = annotatedClusterName;
+        Notes = (notes ?? Array.Empty<string>()).ToArray();
     }
 
-    /// <summary>The remote cluster's name in the mesh: the networking.istio.io/cluster annotation, else the Secret's only data key, else the name after istio-remote-secret-.</summary>
+    /// <summary>
+    /// The remote cluster's name in the mesh, as istiod names it: the data key its kubeconfig is under (a Secret with several
+    /// keys gives one object per key). For a Secret without data: its networking.istio.io/cluster annotation, else the name after istio-remote-secret-.
+    /// </summary>
     public string ClusterName { get; }
+
+    /// <summary>The networking.istio.io/cluster annotation when it names another cluster than the data key (istiod goes by the key); null when they agree or it is absent.</summary>
+    public string? AnnotatedClusterName { get; }
 
     /// <summary>The Secret's name in the primary (istio-remote-secret-&lt;ClusterName&gt; when istioctl or MeshCluster wrote it).</summary>
     public string SecretName { get; }
@@ -80,6 +95,9 @@ public sealed class IstioRemoteSecretInfo
 
     /// <summary>What is wrong with the Secret as istiod would read it (empty when nothing is): listed here, never thrown.</summary>
     public string[] Problems { get; }
+
+    /// <summary>What istiod lives with but is worth knowing (several clusters in one Secret, an annotation that differs, an option the primary's istiod allows on purpose).</summary>
+    public string[] Notes { get; }
 
     /// <summary>namespace/name.</summary>
     public override string ToString() => $"{Namespace}/{SecretName}";

@@ -23,7 +23,7 @@ public sealed class IstioMeshTrustStatus
     public IstioMeshTrustStatus(string context, string @namespace, ClusterTrustState state, string? clusterName,
         string? rootSubject, string? rootThumbprint, DateTime? rootNotAfter,
         string? intermediateSubject, string? intermediateThumbprint, DateTime? intermediateNotAfter,
-        bool sharesOneRoot, string? problem)
+        bool sharesOneRoot, string? problem, IReadOnlyList<string>? notes = null)
     {
         Context = context;
         Namespace = @namespace;
@@ -37,6 +37,7 @@ public sealed class IstioMeshTrustStatus
         IntermediateNotAfter = intermediateNotAfter;
         SharesOneRoot = sharesOneRoot;
         Problem = problem;
+        Notes = (notes ?? Array.Empty<string>()).ToArray();
     }
 
     /// <summary>The kubeconfig context of the cluster.</summary>
@@ -74,6 +75,9 @@ public sealed class IstioMeshTrustStatus
 
     /// <summary>Why the state is Invalid, or why the clusters do not share one root.</summary>
     public string? Problem { get; }
+
+    /// <summary>Where sound cacerts differ from what Istio's Makefile makes (no pathlen:0, another chain order): istiod accepts them.</summary>
+    public string[] Notes { get; }
 
     /// <summary>context: state.</summary>
     public override string ToString() => $"{Context}: {State}";

@@ -52,9 +52,10 @@ public static class RemoteClusterHealthChecker
         }
 
         reporter.Progress(Activity, $"{info.ClusterName}: format", -1);
-        if (entry.Blocking.Count > 0) Add(Format, RemoteCheckStatus.Failed, string.Join(" ", entry.Blocking));
-        else if (entry.Notes.Count > 0) Add(Format, RemoteCheckStatus.Warning, string.Join(" ", entry.Notes));
-        else Add(Format, RemoteCheckStatus.Passed, $"Secret {info.Namespace}/{info.SecretName} holds a kubeconfig for '{info.ClusterName}' with a bearer token.");
+        // Blocking: istiod cannot use the kubeconfig; ignored: istiod never reads this cluster from it; contested: it may use another Secret's.
+        if (entry.Blocking.Count + entry.Ignored.Count > 0) Add(Format, RemoteCheckStatus.Failed, string.Join(" ", entry.Blocking.Concat(entry.Ignored).Concat(entry.Contested)));
+        else if (entry.Contested.Count + entry.Notes.Count > 0) Add(Format, RemoteCheckStatus.Warning, string.Join(" ", entry.Contested.Concat(entry.Notes)));
+        else Add(Format, RemoteCheckStatus.Passed, $"Secret {info.Namespace}/{info.SecretName} holds a kubeconfig for '{info.ClusterName}' with {Credential(info.AuthType)}.");
 
         var credentials = entry.Credentials;
         if (credentials is null)
@@ -70,9 +71,9 @@ public static class RemoteClusterHealthChecker
             return Result();
         }
 
-        // Only a token is sent: for a secret without one, the server and TLS are still checked, anonymously.
+        // Only a token, an inline client certificate or a user name and password is sent: for a secret without one, the server and TLS are still checked, anonymously.
         reporter.Progress(Activity, $"{info.ClusterName}: connecting to {credentials.Server}", -1);
-        using var connection = KubeClientFactory.FromKubeConfigText(credentials.ToKubeConfig(info.ClusterName, withToken: entry.HasUsableToken), info.ClusterName, out var unusable);
+        using var connection = KubeClientFactory.FromKubeConfigText(credentials.ToKubeConfig(info.ClusterName, withCredentials: entry.HasTestableCredentials), info.ClusterName, out var unusable);
         if (connection is null)
         {
             Add(Server, RemoteCheckStatus.Failed, $"No client can be built from the secret's server and CA: {unusable}.");
@@ -107,23 +108,39 @@ public static class RemoteClusterHealthChecker
 
         Add(Tls, uri.Scheme == Uri.UriSchemeHttp || credentials.InsecureSkipTlsVerify ? RemoteCheckStatus.Warning : RemoteCheckStatus.Passed, TlsDetail(credentials, uri));
 
-        if (!entry.HasUsableToken)
+        if (!entry.HasTestableCredentials)
         {
-            SkipFrom(Authentication, $"Not checked: no bearer token to test (the user authenticates by {info.AuthType?.ToString() ?? "nothing readable"}).");
+            SkipFrom(Authentication, entry.Blocking.Count > 0 || info.AuthType is null
+                ? $"Not checked: istiod cannot use the kubeconfig (see {Format})."
+                : $"Not checked: the user authenticates by {info.AuthType}, which MeshCluster does not test (it runs no command and reads no file a Secret names).");
             return Result();
         }
 
+        var token = info.AuthType == RemoteAuthType.Token;
         var who = entry.Claims?.ServiceAccount is { } sa ? $" as ServiceAccount {entry.Claims.ServiceAccountNamespace}/{sa}" : string.Empty;
         if (probe.Status == HttpStatusCode.Unauthorized)
         {
-            Add(Authentication, RemoteCheckStatus.Failed,
-                "The API server rejects the token (401 Unauthorized): it was revoked (its token secret deleted), it expired, or it belongs to another cluster.");
-            Add(Authorization, RemoteCheckStatus.Skipped, "Not checked: the token is not accepted.");
+            Add(Authentication, RemoteCheckStatus.Failed, token
+                ? "The API server rejects the token (401 Unauthorized): it was revoked (its token secret deleted), it expired, or it belongs to another cluster."
+                : $"The API server rejects the {Bare(info.AuthType)} (401 Unauthorized).");
+            Add(Authorization, RemoteCheckStatus.Skipped, "Not checked: the credentials are not accepted.");
             AddExpiry(entry, options, Add); // its claims still say when it expires
             return Result();
         }
 
-        Add(Authentication, RemoteCheckStatus.Passed, $"The token is accepted{who}.");
+        // A server that does not know a client certificate's CA, or basic authentication (gone from Kubernetes 1.19), takes the
+        // request as anonymous instead of refusing it: only an authenticated user may create a SelfSubjectAccessReview (system:basic-user).
+        if (!token && await IsAnonymousAsync(connection, options.Timeout, ct).ConfigureAwait(false))
+        {
+            Add(Authentication, RemoteCheckStatus.Failed, info.AuthType == RemoteAuthType.Basic
+                ? "The API server takes the user name and password as anonymous: it does not accept basic authentication (Kubernetes removed it in 1.19)."
+                : "The API server takes the client certificate as anonymous: it is not issued by a CA the server trusts for clients (--client-ca-file).");
+            Add(Authorization, RemoteCheckStatus.Skipped, "Not checked: the credentials are not accepted.");
+            AddExpiry(entry, options, Add);
+            return Result();
+        }
+
+        Add(Authentication, RemoteCheckStatus.Passed, token ? $"The token is accepted{who}." : $"The {Bare(info.AuthType)} is accepted.");
 
         // The remote's form and Istio version decide which rights it needs: read with the token itself, from what every reader role allows.
         reporter.Progress(Activity, $"{info.ClusterName}: form of the remote", -1);
@@ -236,7 +253,19 @@ public static class RemoteClusterHealthChecker
     private static void AddExpiry(RemoteSecretEntry entry, RemoteClusterTestOptions options, Action<string, RemoteCheckStatus, string> add)
     {
         var now = DateTimeOffset.UtcNow;
-        if (entry.Claims is null)
+        if (entry.Info.AuthType == RemoteAuthType.Basic)
+        {
+            add(TokenExpiry, RemoteCheckStatus.Passed, "A user name and password: nothing in the secret says when it stops working.");
+        }
+        else if (entry.Info.AuthType == RemoteAuthType.ClientCertificate)
+        {
+            var notAfter = ClientCertificateNotAfter(entry.Credentials?.ClientCertificateData);
+            if (notAfter is not { } until) add(TokenExpiry, RemoteCheckStatus.Warning, "The client certificate cannot be read: its expiry is unknown.");
+            else if (until <= now) add(TokenExpiry, RemoteCheckStatus.Failed, $"The client certificate expired at {until:u}, {Span(now - until)} ago: istiod has lost this cluster.");
+            else if (until - now <= options.ExpiryWarning) add(TokenExpiry, RemoteCheckStatus.Warning, $"The client certificate expires at {until:u}, in {Span(until - now)}: renew it, or istiod loses this cluster then.");
+            else add(TokenExpiry, RemoteCheckStatus.Passed, $"The client certificate expires at {until:u}, in {Span(until - now)}.");
+        }
+        else if (entry.Claims is null)
         {
             add(TokenExpiry, RemoteCheckStatus.Passed, "The token is no JWT: no expiry can be read from it.");
         }
@@ -255,6 +284,65 @@ public static class RemoteClusterHealthChecker
         else
         {
             add(TokenExpiry, RemoteCheckStatus.Passed, $"The token expires at {expires:u}, in {Span(expires - now)}.");
+        }
+    }
+
+    /// <summary>"client certificate" or "user name and password": the credential MeshCluster tests besides a token.</summary>
+    private static string Bare(RemoteAuthType? type) => type == RemoteAuthType.Basic ? "user name and password" : "client certificate";
+
+    /// <summary>"a bearer token", "a client certificate", ...: the credential a secret of this auth type holds.</summary>
+    private static string Credential(RemoteAuthType? type) => type switch
+    {
+        RemoteAuthType.Token => "a bearer token",
+        RemoteAuthType.ClientCertificate => "a client certificate",
+        RemoteAuthType.Basic => "a user name and password",
+        RemoteAuthType.AuthProvider => "an auth provider",
+        RemoteAuthType.Exec => "an exec plugin",
+        RemoteAuthType.TokenFile => "a token file",
+        _ => "no credential",
+    };
+
+    /// <summary>The NotAfter of client-certificate-data (base64 PEM); null when it cannot be read.</summary>
+    private static DateTimeOffset? ClientCertificateNotAfter(string? data)
+    {
+        try
+        {
+            if (data is null) return null;
+            using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(data)));
+            return new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+        }
+        catch (Exception ex) when (ex is FormatException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True when the server answers 403 to a SelfSubjectAccessReview, which every authenticated user may create: it took the request as anonymous.</summary>
+    private static async Task<bool> IsAnonymousAsync(KubeConnection connection, TimeSpan timeout, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        var review = new k8s.Models.V1SelfSubjectAccessReview
+        {
+            Spec = new k8s.Models.V1SelfSubjectAccessReviewSpec { ResourceAttributes = new k8s.Models.V1ResourceAttributes { Resource = "pods", Verb = "list" } },
+        };
+        try
+        {
+            await KubeApi.CallAsync(connection, "asking who the credentials are", c => c.Client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(review, cancellationToken: c.Token),
+                deadline.Token).ConfigureAwait(false);
+            return false;
+        }
+        catch (MeshClusterException ex) when (ex.ErrorId == ErrorIds.KubeApiForbidden)
+        {
+            return true;
+        }
+        catch (MeshClusterException)
+        {
+            return false; // not an answer about who: the authorization check says what it is
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

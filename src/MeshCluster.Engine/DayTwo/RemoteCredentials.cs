@@ -4,8 +4,9 @@ namespace MeshCluster.Engine.DayTwo;
 
 /// <summary>
 /// What istiod would connect with, taken from a remote secret's kubeconfig: server, CA, tls-server-name
-/// and bearer token. Nothing else of the kubeconfig ever reaches a client (no exec plugin runs, no file
-/// is read). The token is internal and left out of <see cref="ToString"/>.
+/// and the credentials istiod accepts by default that MeshCluster can test: a bearer token, an inline client
+/// certificate and key, a user name and password. Nothing else of the kubeconfig ever reaches a client (no
+/// exec plugin runs, no file is read). The credentials are internal and left out of <see cref="ToString"/>.
 /// </summary>
 public sealed class RemoteCredentials
 {
@@ -17,6 +18,21 @@ public sealed class RemoteCredentials
         InsecureSkipTlsVerify = insecureSkipTlsVerify;
         Token = token;
     }
+
+    /// <summary>client-certificate-data, as the kubeconfig holds it (base64 PEM): not secret, but only with its key.</summary>
+    internal string? ClientCertificateData { get; init; }
+
+    /// <summary>client-key-data (base64 PEM): secret.</summary>
+    internal string? ClientKeyData { get; init; }
+
+    internal string? UserName { get; init; }
+
+    /// <summary>Basic authentication's password: secret.</summary>
+    internal string? Password { get; init; }
+
+    /// <summary>True when there is something to authenticate with that MeshCluster can send: a token, a client certificate with its key, or a user name.</summary>
+    internal bool HasTestableCredentials =>
+        Token is not null || (ClientCertificateData is not null && ClientKeyData is not null) || UserName is not null || Password is not null;
 
     public string Server { get; }
 
@@ -34,9 +50,15 @@ public sealed class RemoteCredentials
         a is not null && b is not null &&
         System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(a), System.Text.Encoding.UTF8.GetBytes(b));
 
-    /// <summary>A kubeconfig with exactly these credentials (<paramref name="withToken"/> false: none), for KubeClientFactory.FromKubeConfigText.</summary>
-    internal string ToKubeConfig(string clusterName, bool withToken = true) =>
-        RemoteKubeConfig.Build(new RemoteKubeConfigSpec(clusterName, Server, CertificateAuthority, withToken ? Token : null, TlsServerName, InsecureSkipTlsVerify));
+    /// <summary>A kubeconfig with exactly these credentials (<paramref name="withCredentials"/> false: none), for KubeClientFactory.FromKubeConfigText.</summary>
+    internal string ToKubeConfig(string clusterName, bool withCredentials = true) =>
+        RemoteKubeConfig.Build(new RemoteKubeConfigSpec(clusterName, Server, CertificateAuthority, withCredentials ? Token : null, TlsServerName, InsecureSkipTlsVerify)
+        {
+            ClientCertificateData = withCredentials && ClientKeyData is not null ? ClientCertificateData : null,
+            ClientKeyData = withCredentials && ClientCertificateData is not null ? ClientKeyData : null,
+            UserName = withCredentials ? UserName : null,
+            Password = withCredentials ? Password : null,
+        });
 
     public override string ToString() => Server;
 }

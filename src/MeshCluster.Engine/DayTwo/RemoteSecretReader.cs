@@ -2,6 +2,7 @@ using System.Management.Automation;
 using k8s;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Istiod;
 using MeshCluster.Engine.RemoteSecret;
 
 namespace MeshCluster.Engine.DayTwo;
@@ -9,7 +10,8 @@ namespace MeshCluster.Engine.DayTwo;
 /// <summary>Which remote secrets of a primary a day-two command acts on.</summary>
 /// <param name="ClusterNames">Cluster names, wildcards allowed; null or empty: all.</param>
 /// <param name="SecretName">Only the Secret of this name (bound from Get-IstioRemoteSecret's output).</param>
-public sealed record RemoteSecretSelection(string Namespace, IReadOnlyList<string>? ClusterNames = null, string? SecretName = null);
+/// <param name="AsIstiodSeesThem">Also read the primary's istiod (its own cluster name, the kubeconfig options it allows) and judge the Secrets against each other.</param>
+public sealed record RemoteSecretSelection(string Namespace, IReadOnlyList<string>? ClusterNames = null, string? SecretName = null, bool AsIstiodSeesThem = false);
 
 /// <summary>What a selection found, and the literal names that matched nothing (each a RemoteSecretNotFound).</summary>
 public sealed record RemoteSecretMatches(IReadOnlyList<RemoteSecretEntry> Entries, IReadOnlyList<MeshClusterException> NotFound);
@@ -21,11 +23,16 @@ public static class RemoteSecretReader
     {
         var ns = selection.Namespace;
         reporter.Verbose($"Listing the remote secrets (label {RemoteSecretNames.MultiClusterLabel}=true) in namespace '{ns}' of context '{primary.ContextName}'.");
-        var list = await KubeApi.CallAsync(primary, $"listing remote secrets in namespace {ns}",
-            c => c.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: RemoteSecretNames.MultiClusterLabel + "=true", cancellationToken: c.Token), ct).ConfigureAwait(false);
+        var listing = KubeApi.CallAsync(primary, $"listing remote secrets in namespace {ns}",
+            c => c.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: RemoteSecretNames.MultiClusterLabel + "=true", cancellationToken: c.Token), ct);
+        var istiod = selection.AsIstiodSeesThem ? await IstiodDeploymentReader.ReadAsync(primary, ns, reporter, ct).ConfigureAwait(false) : null;
+        var list = await listing.ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow;
-        var all = list.Items
-            .Select(s => RemoteSecretParser.Parse(s, primary.ContextName, now))
+        var allowance = KubeConfigAllowance.From(istiod);
+        IReadOnlyList<RemoteSecretEntry> parsed = list.Items.SelectMany(s => RemoteSecretParser.ParseAll(s, primary.ContextName, now, allowance)).ToList();
+        // Duplicates are judged among all the namespace's Secrets, before any selection narrows them.
+        if (selection.AsIstiodSeesThem) parsed = RemoteSecretConflicts.Judge(parsed, istiod);
+        var all = parsed
             .Where(e => selection.SecretName is null || string.Equals(e.Info.SecretName, selection.SecretName, StringComparison.Ordinal))
             .OrderBy(e => e.Info.ClusterName, StringComparer.Ordinal).ThenBy(e => e.Info.SecretName, StringComparer.Ordinal)
             .ToList();

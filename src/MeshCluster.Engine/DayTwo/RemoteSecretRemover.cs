@@ -40,7 +40,7 @@ public static class RemoteSecretRemover
                 if (entry.DataKeys.Count > 1)
                 {
                     throw new MeshClusterException(ErrorIds.RemoteSecretSharedByClusters, ErrorCategory.InvalidOperation,
-                        $"Secret {ns}/{info.SecretName} in context '{primary.ContextName}' was not removed: {string.Join(" ", entry.Notes)} Removing it would take the other clusters out too.",
+                        $"Secret {ns}/{info.SecretName} in context '{primary.ContextName}' was not removed: it holds several data keys ({string.Join(", ", entry.DataKeys)}), and istiod reads each as a cluster. Removing it would take the other clusters out too.",
                         target: info.SecretName,
                         recommendedAction: "Split the Secret into one per cluster (Publish-IstioRemoteSecret writes one per cluster), then remove this cluster's.");
                 }

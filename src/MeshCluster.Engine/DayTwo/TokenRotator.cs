@@ -27,7 +27,7 @@ public static class TokenRotator
             return null;
         }
 
-        var entry = RemoteSecretParser.Parse(secret, primary.ContextName, DateTimeOffset.UtcNow);
+        var entry = RemoteSecretParser.Parse(secret, primary.ContextName, DateTimeOffset.UtcNow, clusterName);
         if (entry.Credentials?.Token is null)
         {
             reporter.Warning($"Secret {ns}/{name} in context '{primary.ContextName}' holds no readable bearer token ({string.Join(" ", entry.Info.Problems)}): no previous token secret can be tied to it, none will be revoked.");

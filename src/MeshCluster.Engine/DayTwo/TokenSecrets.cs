@@ -57,6 +57,7 @@ internal static class TokenSecrets
         return found.Entries
             .Where(e => e.Info.SecretName != exceptSecretName && RemoteCredentials.SameToken(e.Credentials?.Token, token))
             .Select(e => e.Info.SecretName)
+            .Distinct(StringComparer.Ordinal)
             .ToList();
     }
 

@@ -24,4 +24,10 @@ public static partial class ErrorIds
 
     /// <summary>-Server is no absolute http(s) URL.</summary>
     public const string RemoteServerInvalid = nameof(RemoteServerInvalid);
+
+    /// <summary>-Name is the primary's own cluster name (its istiod's CLUSTER_ID): istiod would ignore the Secret. -Force publishes it anyway.</summary>
+    public const string RemoteSecretClusterIsPrimary = nameof(RemoteSecretClusterIsPrimary);
+
+    /// <summary>Another remote secret of the primary already claims -Name: istiod keeps the one it read first. -Force publishes anyway.</summary>
+    public const string RemoteSecretClusterClaimed = nameof(RemoteSecretClusterClaimed);
 }

@@ -6,6 +6,7 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Istiod;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -29,6 +30,9 @@ public sealed record RemoteSecretRequest(
 
     /// <summary>-TokenLifetime: a time-bound TokenRequest token instead of a token secret's.</summary>
     public TimeSpan? TokenLifetime { get; init; }
+
+    /// <summary>-Force: publish a cluster name istiod would ignore (the primary's own, or one another Secret claims), with a warning.</summary>
+    public bool Force { get; init; }
 }
 
 /// <summary>
@@ -71,6 +75,12 @@ public static class RemoteSecretPublisher
 
         try
         {
+            if (primary is not null)
+            {
+                reporter.Progress(Activity, $"istiod in '{primary.ContextName}'", 5);
+                await CheckAsIstiodWouldAsync(remote, primary, request, reporter, ct).ConfigureAwait(false);
+            }
+
             reporter.Progress(Activity, $"Service account {ns}/{request.ServiceAccount} in '{remote.ContextName}'", 10);
             var account = await ReaderServiceAccount.GetAsync(remote, ns, request.ServiceAccount, ct).ConfigureAwait(false);
             if (account is null && !request.CreateServiceAccount) throw ReaderServiceAccount.NotFound(remote, ns, request.ServiceAccount);
@@ -136,6 +146,28 @@ public static class RemoteSecretPublisher
         finally
         {
             reporter.ProgressCompleted(Activity);
+        }
+    }
+
+    /// <summary>
+    /// What the primary's istiod would make of the Secret, before anything is written anywhere: a cluster name it would ignore is
+    /// refused (unless -Force), and a remote-profile cluster it would not take charge of draws a warning. The three reads go at once.
+    /// </summary>
+    private static async Task CheckAsIstiodWouldAsync(KubeConnection remote, KubeConnection primary, RemoteSecretRequest request, IOperationReporter reporter,
+        CancellationToken ct)
+    {
+        var ns = request.Namespace;
+        var istiodTask = IstiodDeploymentReader.ReadAsync(primary, ns, reporter, ct);
+        var existingTask = RemoteSecretReader.FindAsync(primary, new RemoteSecretSelection(ns), reporter, ct);
+        var remoteTask = RemoteProfileDetector.DetectAsync(remote, ns, reporter, ct);
+        await Task.WhenAll(istiodTask, existingTask, remoteTask).ConfigureAwait(false);
+
+        var istiod = istiodTask.Result;
+        RemoteSecretClaims.Check(request.ClusterName, istiod, request.Force, reporter);
+        RemoteSecretClaims.Check(request.ClusterName, ns, primary.ContextName, existingTask.Result.Entries.Select(e => e.Info).ToList(), request.Force, reporter);
+        if (remoteTask.Result is { } evidence)
+        {
+            foreach (var warning in ExternalIstiodCheck.Judge(istiod, evidence)) reporter.Warning(warning);
         }
     }
 

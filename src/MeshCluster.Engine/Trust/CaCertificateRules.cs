@@ -20,17 +20,22 @@ internal static class CaCertificateRules
         return null;
     }
 
-    /// <summary>Null when the certificate is what istiod needs as its signing CA (CA:TRUE, pathlen:0, keyCertSign); else why not.</summary>
+    /// <summary>
+    /// Null when the certificate can be istiod's signing CA: CA:TRUE (istiod refuses anything else: security/pkg/pki/ca/ca.go
+    /// NewPluggedCertIstioCAOptions), and keyCertSign when it has a keyUsage (istiod does not look, but every proxy does when it
+    /// verifies the workload certificates). No pathlen rule: istiod has none.
+    /// </summary>
     public static string? WhyNotIntermediate(X509Certificate2 certificate)
     {
         var constraints = certificate.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
-        if (constraints is null || !constraints.CertificateAuthority) return "it is no CA (basicConstraints do not say CA:TRUE)";
-        if (!constraints.HasPathLengthConstraint || constraints.PathLengthConstraint != 0)
+        if (constraints is null || !constraints.CertificateAuthority)
         {
-            return "its basicConstraints lack pathlen:0 (Istio's intermediate CA signs workload certificates only)";
+            return "it is no CA (basicConstraints do not say CA:TRUE), and istiod refuses it (\"certificate is not authorized to sign other certificates\")";
         }
 
-        return AllowsCertificateSigning(certificate) ? null : "its keyUsage lacks keyCertSign";
+        return AllowsCertificateSigning(certificate)
+            ? null
+            : "its keyUsage lacks keyCertSign: istiod would load it (Go does not read keyUsage), but every proxy refuses the workload certificates it signs";
     }
 
     /// <summary>Null when <paramref name="now"/> lies within the certificate's validity; else how it does not.</summary>

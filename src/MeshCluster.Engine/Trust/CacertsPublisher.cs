@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Istiod;
 
 namespace MeshCluster.Engine.Trust;
 
@@ -35,9 +36,11 @@ public static class CacertsPublisher
                     $"{material.Source} cannot be istiod's CA: {ex.Message}. Nothing was written.", target: material.Source);
             }
 
+            foreach (var warning in validated.Warnings) reporter.Warning($"{material.Source}: {warning}");
             var cluster = validated.ClusterName ?? clusterName ?? connection.ContextName;
             reporter.Verbose($"The intermediate CA '{validated.Intermediate.SubjectName.Decode(System.Security.Cryptography.X509Certificates.X500DistinguishedNameFlags.None)}' " +
-                             $"verifies to root {validated.RootThumbprint}; its key matches; it expires {CaCertificateRules.Format(validated.Intermediate.NotAfter.ToUniversalTime())}.");
+                             $"verifies to root {validated.RootThumbprint} ({validated.Chain.Count} certificates from it to the root); its key matches; " +
+                             $"it expires {CaCertificateRules.Format(validated.Intermediate.NotAfter.ToUniversalTime())}.");
 
             reporter.Progress(Activity, $"Reading Secret {@namespace}/{CacertsSecret.Name} in '{connection.ContextName}'", 30);
             var ns = await KubeApi.TryGetAsync(connection, $"reading Namespace {@namespace}",
@@ -90,7 +93,7 @@ public static class CacertsPublisher
             reporter.Progress(Activity, $"Writing Secret {@namespace}/{CacertsSecret.Name} in '{connection.ContextName}'", 70);
             var written = await WriteAsync(connection, @namespace, material, existing, ct).ConfigureAwait(false);
             reporter.Verbose($"{(existing is null ? "Created" : "Replaced")} Secret {@namespace}/{CacertsSecret.Name} in context '{connection.ContextName}'.");
-            await WarnIfIstiodRunsAsync(connection, @namespace, reporter, ct).ConfigureAwait(false);
+            await AdviseIstiodAsync(connection, @namespace, ChangeOf(existing, material), reporter, ct).ConfigureAwait(false);
             return Result(action, written.Metadata?.ResourceVersion, previousRoot, ns is null);
         }
         finally
@@ -117,15 +120,63 @@ public static class CacertsPublisher
             c => c.Client.CoreV1.ReplaceNamespacedSecretAsync(desired, CacertsSecret.Name, ns, cancellationToken: c.Token), ct);
     }
 
-    /// <summary>istiod reads cacerts when it starts: a running one keeps signing with its old CA until restarted.</summary>
-    private static async Task WarnIfIstiodRunsAsync(KubeConnection connection, string ns, IOperationReporter reporter, CancellationToken ct)
+    /// <summary>How the Secret changes under a running istiod: what istiod compares (root-cert.pem byte for byte, pilot/pkg/bootstrap/istio_ca.go handleEvent).</summary>
+    private static (CacertsChange Change, bool Nested) ChangeOf(V1Secret? existing, CacertsMaterial material)
     {
-        var pods = await KubeApi.CallAsync(connection, $"listing istiod pods in {ns}",
-            c => c.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=istiod", cancellationToken: c.Token), ct).ConfigureAwait(false);
-        if (pods.Items.Any(p => p.Status?.Phase is not ("Succeeded" or "Failed")))
+        // USE_CACERTS_FOR_SELF_SIGNED_CA: a cacerts istiod generated itself (key istio-generated) is its own CA, not plug-in certificates.
+        if (existing?.Data is null || existing.Data.ContainsKey("istio-generated")) return (CacertsChange.FirstPlugIn, false);
+        var before = CacertsSecret.RootBytes(existing);
+        if (before is null) return (CacertsChange.FirstPlugIn, false);
+        var after = System.Text.Encoding.UTF8.GetBytes(material.RootCert);
+        if (before.AsSpan().SequenceEqual(after)) return (CacertsChange.Intermediate, false);
+        return (CacertsChange.Root, before.AsSpan().IndexOf(after) >= 0 || after.AsSpan().IndexOf(before) >= 0);
+    }
+
+    /// <summary>Whether each running istiod picks up the new cacerts by itself (by its version and settings), or must be restarted: a warning for the latter.</summary>
+    private static async Task AdviseIstiodAsync(KubeConnection connection, string ns, (CacertsChange Change, bool Nested) change, IOperationReporter reporter, CancellationToken ct)
+    {
+        var istiods = (await IstiodDeploymentReader.ReadAsync(connection, ns, reporter, ct).ConfigureAwait(false)).Deployments
+            .Where(d => d.Replicas != 0).Select(d => (Istiod: d, Deployment: d.Name)).ToList();
+        if (istiods.Count == 0)
         {
-            reporter.Warning($"istiod runs in namespace {ns} of context '{connection.ContextName}' and reads cacerts only when it starts: restart it to sign with the new CA " +
-                             $"(kubectl rollout restart deployment/istiod -n {ns} --context {connection.ContextName}), then restart the workloads' proxies.");
+            // istiod pods without a Deployment of the chart's (made some other way): the chart's name for the restart.
+            V1PodList pods;
+            try
+            {
+                pods = await KubeApi.CallAsync(connection, $"listing istiod pods in {ns}",
+                    c => c.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=istiod", cancellationToken: c.Token), ct).ConfigureAwait(false);
+            }
+            catch (MeshClusterException ex) when (ex.ErrorId is ErrorIds.KubeApiForbidden or ErrorIds.KubeApiUnauthorized)
+            {
+                // The Secret is written: not being allowed to look at istiod must not turn that into a failure.
+                reporter.Warning($"Cannot tell whether istiod runs in namespace {ns} of context '{connection.ContextName}' ({ex.Message.TrimEnd('.')}): " +
+                                 $"if it does, it may need a restart to sign with the new CA (kubectl rollout restart deployment/istiod -n {ns} --context {connection.ContextName}).");
+                return;
+            }
+
+            if (pods.Items.FirstOrDefault(p => p.Status?.Phase is not ("Succeeded" or "Failed")) is { } pod && IstiodDeploymentReader.FromPod(pod) is { } fromPod)
+            {
+                istiods.Add((fromPod, "istiod"));
+            }
+        }
+
+        foreach (var (istiod, deployment) in istiods)
+        {
+            var advice = CacertsReload.Advise(istiod, change.Change, change.Nested);
+            var restart = $"kubectl rollout restart deployment/{deployment} -n {ns} --context {connection.ContextName}";
+            var who = $"istiod {deployment} in namespace {ns} of context '{connection.ContextName}'";
+            switch (advice.RestartNeeded)
+            {
+                case true:
+                    reporter.Warning($"{who} {advice.Message}: restart it to sign with the new CA ({restart}), then restart the workloads' proxies.");
+                    break;
+                case null:
+                    reporter.Warning($"{who}: {advice.Message}. If it is older, restart it to sign with the new CA ({restart}).");
+                    break;
+                default:
+                    reporter.Verbose($"{who}: {advice.Message}; no restart needed.");
+                    break;
+            }
         }
     }
 

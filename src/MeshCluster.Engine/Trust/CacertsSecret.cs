@@ -52,6 +52,13 @@ public static class CacertsSecret
         return null;
     }
 
+    /// <summary>root-cert.pem (or ca.crt) as the Secret holds it: what istiod compares, byte for byte; null when it has neither.</summary>
+    public static byte[]? RootBytes(V1Secret secret)
+    {
+        var data = secret.Data ?? new Dictionary<string, byte[]>();
+        return data.TryGetValue(CacertsMaterial.RootCertKey, out var root) ? root : data.TryGetValue(TlsRoot, out var ca) ? ca : null;
+    }
+
     /// <summary>SHA-256 thumbprints of the roots the Secret names (root-cert.pem or ca.crt); empty when it names none readable.</summary>
     public static IReadOnlyList<string> RootThumbprints(V1Secret secret)
     {

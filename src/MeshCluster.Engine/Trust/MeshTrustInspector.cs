@@ -12,7 +12,8 @@ public sealed record ClusterTrustReading(
     string? ClusterName,
     X509Certificate2? Root,
     X509Certificate2? Intermediate,
-    string? Problem)
+    string? Problem,
+    IReadOnlyList<string>? Notes = null)
 {
     public string? RootThumbprint => Root?.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
 }
@@ -44,7 +45,8 @@ public static class MeshTrustInspector
         {
             var validated = CacertsValidator.Validate(material, CertificateFactory.Now());
             reporter.Verbose($"Context '{connection.ContextName}': intermediate {validated.Thumbprint} verifies to root {validated.RootThumbprint}.");
-            return new ClusterTrustReading(connection.ContextName, ns, ClusterTrustState.Cacerts, validated.ClusterName, validated.Root, validated.Intermediate, null);
+            return new ClusterTrustReading(connection.ContextName, ns, ClusterTrustState.Cacerts, validated.ClusterName, validated.Root, validated.Intermediate, null,
+                validated.Warnings);
         }
         catch (TrustMaterialException ex)
         {
@@ -65,7 +67,7 @@ public static class MeshTrustInspector
             r.Root is null ? null : r.Root.SubjectName.Decode(X500DistinguishedNameFlags.None), r.RootThumbprint, r.Root?.NotAfter.ToUniversalTime(),
             r.Intermediate is null ? null : r.Intermediate.SubjectName.Decode(X500DistinguishedNameFlags.None),
             r.Intermediate?.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), r.Intermediate?.NotAfter.ToUniversalTime(),
-            oneRoot, r.Problem ?? OtherRoots(r, readings))).ToList();
+            oneRoot, r.Problem ?? OtherRoots(r, readings), r.Notes)).ToList();
     }
 
     private static string? OtherRoots(ClusterTrustReading reading, IReadOnlyList<ClusterTrustReading> all)

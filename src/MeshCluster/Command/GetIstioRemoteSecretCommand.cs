@@ -33,7 +33,7 @@ public sealed class GetIstioRemoteSecretCommand : FanOutCmdlet
 
     private protected override PipelineItem NextItem()
     {
-        var (context, selection) = (Context, new RemoteSecretSelection(Namespace, ClusterName));
+        var (context, selection) = (Context, new RemoteSecretSelection(Namespace, ClusterName, AsIstiodSeesThem: true));
         return new(context, async cancellationToken =>
         {
             var primary = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);

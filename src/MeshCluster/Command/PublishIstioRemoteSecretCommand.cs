@@ -75,6 +75,10 @@ public sealed class PublishIstioRemoteSecretCommand : FanOutCmdlet
     [Parameter]
     public TimeSpan? TokenLifetime { get; set; }
 
+    /// <summary>Publish a cluster name istiod would ignore (the primary's own cluster, or one another remote secret claims), with a warning.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     private string? _outFilePath;
 
     /// <inheritdoc />
@@ -91,6 +95,7 @@ public sealed class PublishIstioRemoteSecretCommand : FanOutCmdlet
         {
             RotateToken = RotateToken,
             TokenLifetime = TokenLifetime,
+            Force = Force,
         };
         var (context, primaryContext) = (Context, PrimaryContext);
         return new(context, async cancellationToken =>

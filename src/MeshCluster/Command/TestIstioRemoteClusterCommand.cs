@@ -59,7 +59,7 @@ public sealed class TestIstioRemoteClusterCommand : FanOutCmdlet
 
     private protected override PipelineItem NextItem()
     {
-        var (context, selection, options) = (Context, new RemoteSecretSelection(Namespace, ClusterName, SecretName), new RemoteClusterTestOptions(Timeout, ExpiryWarning));
+        var (context, selection, options) = (Context, new RemoteSecretSelection(Namespace, ClusterName, SecretName, AsIstiodSeesThem: true), new RemoteClusterTestOptions(Timeout, ExpiryWarning));
         var (quiet, parallel) = (Quiet.IsPresent, ThrottleLimit);
         return new(context, async cancellationToken =>
         {

@@ -20,6 +20,18 @@ public class RemoteKubeConfigTests
     }
 
     [Fact]
+    public void Without_a_credential_it_names_no_user_so_a_client_can_still_check_server_and_TLS()
+    {
+        // KubernetesClient refuses a user without credentials; Test-IstioRemoteCluster checks an exec secret's server anonymously.
+        var text = RemoteKubeConfig.Build(new RemoteKubeConfigSpec("cluster2", "https://10.1.2.3:6443", Ca, null, null));
+        var config = KubernetesYaml.Deserialize<K8SConfiguration>(text);
+        Assert.Null(Assert.Single(config.Contexts).ContextDetails.User);
+        Assert.Empty(config.Users ?? new List<User>());
+        using var connection = MeshCluster.Engine.Http.KubeClientFactory.FromKubeConfigText(text, "cluster2", out var reason);
+        Assert.True(connection is not null, reason);
+    }
+
+    [Fact]
     public void Names_cluster_user_and_context_after_the_cluster_with_token_auth_only()
     {
         var text = RemoteKubeConfig.Build(new RemoteKubeConfigSpec("cluster2", "https://10.1.2.3:6443", Ca, Token, null));

@@ -50,29 +50,117 @@ public sealed class CacertsValidatorTests
         Assert.StartsWith("ca-cert.pem does not verify to a root of root-cert.pem", Problem(With(material, rootCert: foreign.RootCert)));
     }
 
+    /// <summary>A CA certificate signed by <paramref name="issuer"/> (self-signed when null), with the extensions asked for.</summary>
+    private static (X509Certificate2 Certificate, ECDsa Key) Ca(string subject, (X509Certificate2 Certificate, ECDsa Key)? issuer, bool ca = true, int? pathLength = null,
+        X509KeyUsageFlags usage = X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.DigitalSignature, params string[] extendedUsages)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(ca, pathLength is not null, pathLength ?? 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, true));
+        if (extendedUsages.Length > 0)
+        {
+            var oids = new OidCollection();
+            foreach (var oid in extendedUsages) oids.Add(new Oid(oid));
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(oids, false));
+        }
+
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var (from, to) = (DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(issuer is null ? 30 : 10));
+        var certificate = issuer is { } i
+            ? request.Create(i.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(i.Key), from, to, RandomNumberGenerator.GetBytes(8))
+            : request.CreateSelfSigned(from, to);
+        return (certificate, key);
+    }
+
+    private static string Pem(params X509Certificate2[] certificates) => string.Concat(certificates.Select(c => c.ExportCertificatePem() + "\n"));
+
+    private static CacertsMaterial Material((X509Certificate2 Certificate, ECDsa Key) ca, X509Certificate2 root, params X509Certificate2[] chain) =>
+        new(Pem(ca.Certificate), ca.Key.ExportPkcs8PrivateKeyPem(), Pem(root), Pem(chain.Length == 0 ? new[] { ca.Certificate, root } : chain), "test");
+
+    private const string ServerAuth = "1.3.6.1.5.5.7.3.1";
+    private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
+    private const string AnyUsage = "2.5.29.37.0";
+
     [Fact]
-    public async Task A_chain_that_does_not_start_with_the_intermediate_is_refused()
+    public async Task A_chain_out_of_the_Makefiles_order_is_accepted_with_a_warning()
     {
         var (_, _, material) = await SoundAsync();
-        Assert.StartsWith("cert-chain.pem does not start with ca-cert.pem", Problem(With(material, chain: material.RootCert + material.CaCert)));
+        Assert.Empty(CacertsValidator.Validate(material, CertificateFactory.Now()).Warnings);
+
+        var reversed = CacertsValidator.Validate(With(material, chain: material.RootCert + material.CaCert), CertificateFactory.Now());
+        Assert.Contains("cert-chain.pem holds 2 certificate(s) in another order than the Makefile's", Assert.Single(reversed.Warnings));
+
+        // Without the root is the Makefile's order too (peers hold the root already).
+        Assert.Empty(CacertsValidator.Validate(With(material, chain: material.CaCert), CertificateFactory.Now()).Warnings);
+
+        // Without ca-cert.pem, Verify still passes (ca-cert.pem is the leaf it verifies), but workloads' chains would lack their issuer.
+        var missing = CacertsValidator.Validate(With(material, chain: material.RootCert), CertificateFactory.Now());
+        Assert.Contains("cert-chain.pem does not hold ca-cert.pem", Assert.Single(missing.Warnings));
+        Assert.Contains("signWithCertChain", missing.Warnings[0]);
     }
 
     [Fact]
-    public async Task An_intermediate_without_pathlen_0_or_not_a_CA_is_refused()
+    public void An_enterprise_intermediate_without_pathlen_under_another_intermediate_is_accepted_with_a_warning()
     {
-        var root = await RootAsync();
-        foreach (var (ca, pathLength, expected) in new[] { (true, (int?)null, "pathlen:0"), (true, 1, "pathlen:0"), (false, null, "no CA") })
+        var root = Ca("O=Corp, CN=Corp Root", null);
+        var policy = Ca("O=Corp, CN=Corp Policy CA", root, pathLength: 1);
+        var istio = Ca("O=Corp, CN=Istio CA, L=cluster1", policy);
+        var validated = CacertsValidator.Validate(Material(istio, root.Certificate, istio.Certificate, policy.Certificate, root.Certificate), CertificateFactory.Now());
+        Assert.Equal(3, validated.Chain.Count);
+        Assert.Equal(root.Certificate.Thumbprint, validated.Root.Thumbprint);
+        Assert.Equal("cluster1", validated.ClusterName);
+        Assert.Contains("ca-cert.pem's basicConstraints set no pathlen, where Istio's Makefile and New-IstioClusterCertificate write pathlen:0", Assert.Single(validated.Warnings));
+
+        // The chain in any order is a pool to Go and to the module alike: a warning for the order only.
+        var shuffled = CacertsValidator.Validate(Material(istio, root.Certificate, root.Certificate, istio.Certificate, policy.Certificate), CertificateFactory.Now());
+        Assert.Equal(2, shuffled.Warnings.Count);
+
+        var withPathLength = CacertsValidator.Validate(Material(Ca("O=Istio, CN=Intermediate CA", root, pathLength: 2), root.Certificate), CertificateFactory.Now());
+        Assert.Contains("say pathlen:2", Assert.Single(withPathLength.Warnings));
+
+        // Go and the chain builder both keep the issuers' pathlen: a root with pathlen:0 allows no intermediate between.
+        var strictRoot = Ca("O=Corp, CN=Strict Root", null, pathLength: 0);
+        var between = Ca("O=Corp, CN=Between", strictRoot);
+        var below = Ca("O=Istio, CN=Below", between);
+        Assert.Contains("does not verify", Problem(Material(below, strictRoot.Certificate, below.Certificate, between.Certificate, strictRoot.Certificate)));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void An_extended_key_usage_without_serverAuth_anywhere_in_the_chain_is_refused(int where)
+    {
+        // Go's x509 Verify with istiod's options asks for serverAuth on every certificate of the chain that has an extended key usage.
+        string[] Usage(int at) => at == where ? new[] { ClientAuth } : Array.Empty<string>();
+        var root = Ca("O=Corp, CN=Root", null, extendedUsages: Usage(2));
+        var mid = Ca("O=Corp, CN=Mid", root, extendedUsages: Usage(1));
+        var istio = Ca("O=Istio, CN=Intermediate CA", mid, pathLength: 0, extendedUsages: Usage(0));
+        var problem = Problem(Material(istio, root.Certificate, istio.Certificate, mid.Certificate, root.Certificate));
+        Assert.Contains("lists clientAuth but not serverAuth (or any)", problem);
+        Assert.Contains(where switch { 0 => "of ca-cert.pem", 1 => "its issuer '", _ => "of the root" }, problem);
+        if (where == 1) Assert.Contains("CN=Mid", problem);
+    }
+
+    [Fact]
+    public void An_extended_key_usage_with_serverAuth_or_any_passes()
+    {
+        var root = Ca("O=Corp, CN=Root", null, extendedUsages: AnyUsage);
+        foreach (var usages in new[] { new[] { ServerAuth, ClientAuth }, new[] { AnyUsage } })
         {
-            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var request = new CertificateRequest("O=Istio, CN=Intermediate CA, L=x", key, HashAlgorithmName.SHA256);
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(ca, pathLength is not null, pathLength ?? 0, true));
-            using var cert = request.Create(root.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa((ECDsa)root.PrivateKey),
-                DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1), new byte[] { 1, 2, 3 });
-            var pem = cert.ExportCertificatePem() + "\n";
-            var rootPem = root.Certificate.ExportCertificatePem() + "\n";
-            var material = new CacertsMaterial(pem, key.ExportPkcs8PrivateKeyPem(), rootPem, pem + rootPem, "test");
-            Assert.Contains(expected, Problem(material));
+            var istio = Ca("O=Istio, CN=Intermediate CA", root, pathLength: 0, extendedUsages: usages);
+            Assert.Empty(CacertsValidator.Validate(Material(istio, root.Certificate), CertificateFactory.Now()).Warnings);
         }
+    }
+
+    [Fact]
+    public void An_intermediate_that_is_no_CA_or_may_not_sign_certificates_is_refused()
+    {
+        var root = Ca("O=Istio, CN=Root CA", null);
+        // istiod itself refuses a certificate that is no CA (security/pkg/pki/ca/ca.go NewPluggedCertIstioCAOptions).
+        Assert.Contains("no CA (basicConstraints do not say CA:TRUE), and istiod refuses it", Problem(Material(Ca("O=Istio, CN=Intermediate CA", root, ca: false), root.Certificate)));
+        Assert.Contains("keyUsage lacks keyCertSign", Problem(Material(Ca("O=Istio, CN=Intermediate CA", root, usage: X509KeyUsageFlags.DigitalSignature), root.Certificate)));
     }
 
     [Fact]

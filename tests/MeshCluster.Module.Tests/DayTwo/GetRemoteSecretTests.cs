@@ -77,12 +77,12 @@ public sealed class GetRemoteSecretTests(ClustersFixture fixture)
     }
 
     [Fact]
-    public async Task A_secret_with_the_wrong_data_key_or_several_keys_lists_the_problem()
+    public async Task The_cluster_is_the_data_key_as_istiod_names_it_and_a_Secret_with_several_keys_lists_each()
     {
         var ns = await _ground.NamespaceAsync("d2-keys");
         using var session = fixture.NewSession();
         var config = KubeConfig("k", _ground.Remote.Server, null, "not-a-jwt-token");
-        // The annotation says "wrongkey" but the data key is "other": istiod would name the cluster "other".
+        // The annotation says "wrongkey" but the data key is "other": istiod names the cluster "other".
         await _ground.Primary.Admin.CoreV1.CreateNamespacedSecretAsync(new k8s.Models.V1Secret
         {
             Metadata = new k8s.Models.V1ObjectMeta
@@ -98,10 +98,23 @@ public sealed class GetRemoteSecretTests(ClustersFixture fixture)
         var result = session.Invoke("Get-IstioRemoteSecret -Context $C1 -Namespace $args[0]", ns);
         result.AssertSucceeded();
         var rows = result.Output.ToDictionary(o => (string)o.Prop("ClusterName")!);
-        Assert.Contains("No data key 'wrongkey'", Assert.Single((string[])rows["wrongkey"].Prop("Problems")!));
+        Assert.Equal(new[] { "other", "pair", "pair-b" }, rows.Keys.Order());
+
+        var other = rows["other"];
+        Assert.Equal(("istio-remote-secret-wrongkey", "wrongkey"), (other.Prop("SecretName"), other.Prop("AnnotatedClusterName")));
+        Assert.Empty((string[])other.Prop("Problems")!);
+        Assert.Contains("says 'wrongkey'; istiod goes by the data key and names this cluster 'other'", Assert.Single((string[])other.Prop("Notes")!));
+
         var pair = rows["pair"];
         Assert.Equal("Token", pair.Prop("AuthType"));
         Assert.Null(pair.Prop("ServiceAccount")); // no JWT: no claims to read
-        Assert.Contains("Several data keys (pair, pair-b)", Assert.Single((string[])pair.Prop("Problems")!));
+        Assert.Null(pair.Prop("AnnotatedClusterName"));
+        Assert.Empty((string[])pair.Prop("Problems")!);
+        Assert.Contains("Several data keys (pair, pair-b)", ((string[])pair.Prop("Notes")!)[0]);
+        Assert.Equal(("istio-remote-secret-pair", "pair"), (rows["pair-b"].Prop("SecretName"), rows["pair-b"].Prop("AnnotatedClusterName")));
+
+        // Selecting one cluster of the shared Secret gives that one.
+        var one = session.Invoke("Get-IstioRemoteSecret -Context $C1 -Namespace $args[0] -ClusterName pair-b", ns);
+        Assert.Equal("pair-b", Assert.Single(one.Output).Prop("ClusterName"));
     }
 }
