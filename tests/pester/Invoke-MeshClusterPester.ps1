@@ -24,19 +24,25 @@ param(
     [string[]] $ExcludeTag,
     # NUnit XML results, for CI.
     [string] $ResultPath,
+    # The Pester to run with, as the build restored it into out/tools/Pester/<version>: default the one pinned in
+    # Directory.Packages.props (build with -p:PesterVersion=6.2.0 to restore another beside it).
+    [string] $PesterVersion,
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')]
     [string] $Output = 'Normal'
 )
 
 $ErrorActionPreference = 'Stop'
 # Pester as the build restored it (pinned in Directory.Packages.props), else one installed here.
-$restored = Get-ChildItem -Path (Join-Path $PSScriptRoot '..' '..' 'out' 'tools' 'Pester' '*' 'Pester.psd1') -ErrorAction Ignore |
-    Sort-Object { [version] $_.Directory.Name } -Descending | Select-Object -First 1
-$pester = if ($restored) { $restored.FullName } else {
-    Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version.Major -ge 5 } | Sort-Object Version -Descending | Select-Object -First 1 -ExpandProperty Path
+$repository = Join-Path $PSScriptRoot '..' '..'
+$pinned = ([xml] (Get-Content -LiteralPath (Join-Path $repository 'Directory.Packages.props') -Raw)).SelectSingleNode('//PesterVersion').InnerText
+$wanted = if ($PesterVersion) { $PesterVersion } else { $pinned }
+$restored = Join-Path $repository 'out' 'tools' 'Pester' $wanted 'Pester.psd1'
+$pester = if (Test-Path -LiteralPath $restored) { (Resolve-Path -LiteralPath $restored).ProviderPath } else {
+    Get-Module -ListAvailable -Name Pester | Where-Object { $PesterVersion ? $_.Version -eq [version] $PesterVersion : $_.Version.Major -ge 5 } |
+        Sort-Object Version -Descending | Select-Object -First 1 -ExpandProperty Path
 }
 if (-not $pester) {
-    throw "Pester is missing: 'dotnet build MeshCluster.sln -c Release' (or dotnet test) restores it into out/tools/Pester."
+    throw "Pester $wanted is missing: 'dotnet build MeshCluster.sln -c Release' (or dotnet test) restores it into out/tools/Pester."
 }
 Import-Module $pester
 "pester: Pester $((Get-Module Pester).Version) from $pester in PowerShell $($PSVersionTable.PSVersion)"

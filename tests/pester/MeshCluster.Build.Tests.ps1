@@ -77,8 +77,9 @@ Describe 'The Pester runner' {
     It 'imports the Pester the build restored from NuGet, pinned in Directory.Packages.props' -Tag Quick {
         $pinned = ([xml](Get-Content -LiteralPath (Join-Path $root 'Directory.Packages.props') -Raw)).SelectSingleNode('//PesterVersion').InnerText
         Join-Path $root 'out' 'tools' 'Pester' $pinned 'Pester.psd1' | Should -Exist
-        (Get-Module Pester).Version | Should -Be ([version] $pinned) -Because 'Invoke-MeshClusterPester.ps1 imports the restored one'
-        (Get-Module Pester).ModuleBase | Should -Be (Join-Path $root 'out' 'tools' 'Pester' $pinned)
+        # The pinned one, or another restored beside it for a run with -PesterVersion.
+        $pester = Get-Module Pester
+        $pester.ModuleBase | Should -Be (Join-Path $root 'out' 'tools' 'Pester' $pester.Version.ToString(3)) -Because 'Invoke-MeshClusterPester.ps1 imports the restored one'
     }
 
     It 'exits 1 and counts the failure when a test fails, and 0 when none does' {
