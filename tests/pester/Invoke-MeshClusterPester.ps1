@@ -2,14 +2,16 @@
 .SYNOPSIS
     Runs the Pester suite under tests/pester with one sandbox for all its files.
 .DESCRIPTION
-    Needs pwsh 7.4 or later, Pester 5 and a built solution (dotnet build MeshCluster.sln -c Release,
-    which also lays out out/MeshCluster). The sandbox (two real Kubernetes API servers on loopback)
+    Needs pwsh 7.4 or later (the .NET tool of .config/dotnet-tools.json: dotnet tool restore, then
+    dotnet pwsh) and a built solution (dotnet build or dotnet test MeshCluster.sln -c Release, which
+    lays out out/MeshCluster and restores the pinned Pester into out/tools/Pester; an installed
+    Pester 5 or later serves when that is missing). The sandbox (two real Kubernetes API servers on loopback)
     starts when the first file needs it and stops at the end; with $env:MESHCLUSTER_SANDBOX set (the
     state file a running 'MeshCluster.Sandbox start' prints) the files use that one instead.
     The last line is "pester: <passed> passed, <failed> failed, <skipped> skipped"; the exit code is 0
     only when nothing failed.
 .EXAMPLE
-    pwsh -NoProfile -File tests/pester/Invoke-MeshClusterPester.ps1
+    dotnet pwsh -NoProfile -NonInteractive -File tests/pester/Invoke-MeshClusterPester.ps1
 .EXAMPLE
     ./tests/pester/Invoke-MeshClusterPester.ps1 -Path tests/pester/Get-IstioDiscoveryAddress.Tests.ps1 -Output Detailed
 #>
@@ -22,14 +24,28 @@ param(
     [string[]] $ExcludeTag,
     # NUnit XML results, for CI.
     [string] $ResultPath,
+    # The Pester to run with, as the build restored it into out/tools/Pester/<version>: default the one pinned in
+    # Directory.Packages.props (build with -p:PesterVersion=6.2.0 to restore another beside it).
+    [string] $PesterVersion,
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')]
     [string] $Output = 'Normal'
 )
 
 $ErrorActionPreference = 'Stop'
-$pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version.Major -ge 5 } | Sort-Object Version -Descending | Select-Object -First 1
-if (-not $pester) { throw 'Pester 5 is not installed: Install-Module Pester -MinimumVersion 5.0 -Scope CurrentUser' }
-Import-Module $pester.Path
+# Pester as the build restored it (pinned in Directory.Packages.props), else one installed here.
+$repository = Join-Path $PSScriptRoot '..' '..'
+$pinned = ([xml] (Get-Content -LiteralPath (Join-Path $repository 'Directory.Packages.props') -Raw)).SelectSingleNode('//PesterVersion').InnerText
+$wanted = if ($PesterVersion) { $PesterVersion } else { $pinned }
+$restored = Join-Path $repository 'out' 'tools' 'Pester' $wanted 'Pester.psd1'
+$pester = if (Test-Path -LiteralPath $restored) { (Resolve-Path -LiteralPath $restored).ProviderPath } else {
+    Get-Module -ListAvailable -Name Pester | Where-Object { $PesterVersion ? $_.Version -eq [version] $PesterVersion : $_.Version.Major -ge 5 } |
+        Sort-Object Version -Descending | Select-Object -First 1 -ExpandProperty Path
+}
+if (-not $pester) {
+    throw "Pester $wanted is missing: 'dotnet build MeshCluster.sln -c Release' (or dotnet test) restores it into out/tools/Pester."
+}
+Import-Module $pester
+"pester: Pester $((Get-Module Pester).Version) from $pester in PowerShell $($PSVersionTable.PSVersion)"
 
 Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1')
 Enable-MeshSharedSandbox
@@ -51,6 +67,7 @@ try {
 }
 finally {
     Stop-MeshSandbox -Force
+    Clear-MeshPackage -Force
 }
 
 if (-not $result) {

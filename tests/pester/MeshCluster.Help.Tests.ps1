@@ -93,6 +93,13 @@ Describe 'Help of <Name>' -Tag Quick -ForEach $commands {
         }
     }
 
+    It 'lists related links under RELATED LINKS, never an empty heading' {
+        $links = @($help.relatedLinks.navigationLink | ForEach-Object { "$($_.linkText)$($_.uri)".Trim() } | Where-Object { $_ })
+        $links.Count | Should -BeGreaterThan 0
+        $text = Get-Help -Name $Name | Out-String -Width 200
+        [regex]::Match($text, '(?s)RELATED LINKS\s*\n(.*?)\n\S').Groups[1].Value.Trim() | Should -Not -BeNullOrEmpty
+    }
+
     It 'has at least one example marked runnable in the sandbox' {
         @($examples | Where-Object Runnable).Count | Should -BeGreaterThan 0 -Because 'a remarks paragraph "Runnable in the sandbox." marks an example the suite runs'
     }

@@ -6,6 +6,7 @@ Set-StrictMode -Version 3.0
 $script:Root = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '..' '..'))
 $script:Sandbox = $null
 $script:Shared = $false
+$script:Packages = @{}
 
 # The remarks paragraph that marks a help example as runnable as is against the sandbox.
 $script:RunnableMarker = 'Runnable in the sandbox'
@@ -101,6 +102,39 @@ function Stop-MeshSandbox {
     $script:Sandbox = $null
 }
 
+function Get-MeshPackage {
+    # The module packed as './build.ps1 -Task Package' packs it (a build of its own into a temporary folder, then
+    # Compress-PSResource), once per version in a session: .Path is the .nupkg, .ModuleFolder the folder it holds,
+    # .Version its version (with any prerelease label). -VersionPrefix and -VersionSuffix as build.ps1 takes them.
+    param([string] $VersionPrefix, [string] $VersionSuffix)
+    $key = "$VersionPrefix|$VersionSuffix"
+    if ($script:Packages.ContainsKey($key) -and (Test-Path -LiteralPath $script:Packages[$key].Path)) { return $script:Packages[$key] }
+    $folder = Join-Path ([System.IO.Path]::GetTempPath()) ('meshcluster-package-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $arguments = "-Task Package -OutputPath '$(Join-Path $folder 'MeshCluster')'"
+    if ($PSBoundParameters.ContainsKey('VersionPrefix')) { $arguments += " -VersionPrefix '$VersionPrefix'" }
+    if ($PSBoundParameters.ContainsKey('VersionSuffix')) { $arguments += " -VersionSuffix '$VersionSuffix'" }
+    $run = Invoke-MeshPwsh -Script "& '$(Join-Path $script:Root 'build.ps1')' $arguments" -TimeoutSeconds 900
+    $nupkg = @(Get-ChildItem -LiteralPath $folder -Filter 'MeshCluster.*.nupkg' -ErrorAction Ignore)
+    if ($run.ExitCode -ne 0 -or $nupkg.Count -ne 1) { throw "build.ps1 $arguments failed (exit code $($run.ExitCode)):`n$($run.Text)" }
+    $package = [pscustomobject]@{
+        Path         = $nupkg[0].FullName
+        ModuleFolder = Join-Path $folder 'MeshCluster'
+        Version      = $nupkg[0].Name -replace '^MeshCluster\.(.+)\.nupkg$', '$1'
+        Folder       = $folder
+        BuildOutput  = $run.StdOut
+    }
+    $script:Packages[$key] = $package
+    $package
+}
+
+function Clear-MeshPackage {
+    # Removes the packages Get-MeshPackage made; in a run of Invoke-MeshClusterPester.ps1 only with -Force (at its end).
+    param([switch] $Force)
+    if ($script:Shared -and -not $Force) { return }
+    foreach ($package in $script:Packages.Values) { Remove-Item -LiteralPath $package.Folder -Recurse -Force -ErrorAction Ignore }
+    $script:Packages = @{}
+}
+
 function New-MeshName {
     # A DNS-1123 label of its own for one test: prefix-xxxxxx.
     param([Parameter(Mandatory)] [string] $Prefix)
@@ -111,6 +145,21 @@ function ConvertTo-MeshPlainText {
     # Text without ANSI escapes (pwsh colours its error view even when redirected).
     param([Parameter(ValueFromPipeline)] [string] $Text)
     process { if ($null -ne $Text) { $Text -replace "`e\[[0-9;?]*[ -/]*[@-~]", '' } }
+}
+
+function Get-MeshPwsh {
+    # The pwsh this session runs in, however it was installed, as the program to start and the arguments that
+    # come before pwsh's own. A pwsh installed as a program is its own process; the .NET tool's process is
+    # dotnet (its [Environment]::ProcessPath), which runs pwsh.dll from $PSHOME. Every child shell of the suite
+    # starts this way, so it runs the very PowerShell under test.
+    $process = [Environment]::ProcessPath
+    $name = [System.IO.Path]::GetFileNameWithoutExtension($process)
+    $dll = Join-Path $PSHOME 'pwsh.dll'
+    $apphost = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+    if ($name -eq 'pwsh') { return [pscustomobject]@{ FilePath = $process; Arguments = @() } }
+    if ($name -eq 'dotnet' -and (Test-Path -LiteralPath $dll)) { return [pscustomobject]@{ FilePath = $process; Arguments = @($dll) } }
+    if (Test-Path -LiteralPath $apphost) { return [pscustomobject]@{ FilePath = $apphost; Arguments = @() } }
+    throw "Cannot tell how to start the pwsh of this session: its process is $process and `$PSHOME ($PSHOME) has no pwsh."
 }
 
 function Invoke-MeshPwsh {
@@ -126,8 +175,9 @@ function Invoke-MeshPwsh {
     $file = Join-Path ([System.IO.Path]::GetTempPath()) ('meshcluster-pester-' + [guid]::NewGuid().ToString('N') + '.ps1')
     Set-Content -LiteralPath $file -Value $Script -Encoding utf8NoBOM
     try {
-        $start = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        foreach ($argument in @('-NoProfile', '-NonInteractive', '-File', $file) + $ArgumentList) { $start.ArgumentList.Add($argument) }
+        $pwsh = Get-MeshPwsh
+        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh.FilePath)
+        foreach ($argument in @($pwsh.Arguments) + @('-NoProfile', '-NonInteractive', '-File', $file) + $ArgumentList) { $start.ArgumentList.Add($argument) }
         $start.UseShellExecute = $false
         $start.RedirectStandardOutput = $true
         $start.RedirectStandardError = $true
