@@ -119,8 +119,8 @@ Describe 'The README''s pipeline' {
         try {
             $env:KUBECONFIG = $sandbox.KubeConfig
             $env:ISTIOCTL = $sandbox.Istioctl
-            # The README's pipeline is the guide's form: the stand-in plays the guide's istioctl.
-            $env:ISTIOCTL_STANDIN_VERSION = '1.7.8'
+            # The README's pipeline is Istio 1.24+'s remote profile: the stand-in plays a current istioctl.
+            $env:ISTIOCTL_STANDIN_VERSION = '1.26.8'
             $published = & ([scriptblock]::Create($code)) 3>$null
         }
         finally { $env:KUBECONFIG, $env:ISTIOCTL = $saved; Remove-Item Env:ISTIOCTL_STANDIN_VERSION -ErrorAction SilentlyContinue }
