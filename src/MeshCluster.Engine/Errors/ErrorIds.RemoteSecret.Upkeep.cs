@@ -1,6 +1,6 @@
 namespace MeshCluster.Engine.Errors;
 
-/// <summary>Get-IstioRemoteSecret, Test-IstioRemoteCluster, Remove-IstioRemoteSecret and Publish-IstioRemoteSecret's -RotateToken and -TokenLifetime.</summary>
+/// <summary>Remote secrets after the first publish: Get-IstioRemoteSecret, Test-IstioRemoteCluster, Remove-IstioRemoteSecret and Publish-IstioRemoteSecret's -RotateToken and -TokenLifetime (the first publish: ErrorIds.RemoteSecret.cs).</summary>
 public static partial class ErrorIds
 {
     /// <summary>No remote secret for a cluster name (non-terminating: a list of names goes on).</summary>

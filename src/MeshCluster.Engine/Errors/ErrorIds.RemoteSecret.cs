@@ -1,6 +1,6 @@
 namespace MeshCluster.Engine.Errors;
 
-/// <summary>Publish-IstioRemoteSecret.</summary>
+/// <summary>Publish-IstioRemoteSecret (what follows a first publish: ErrorIds.RemoteSecret.Upkeep.cs).</summary>
 public static partial class ErrorIds
 {
     public const string ServiceAccountNotFound = nameof(ServiceAccountNotFound);

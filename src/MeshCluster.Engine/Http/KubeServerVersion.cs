@@ -1,4 +1,4 @@
-namespace MeshCluster.Engine.RemoteSecret;
+namespace MeshCluster.Engine.Http;
 
 /// <summary>Major and minor of an API server's /version, as Kubernetes reports them ("1", "20+").</summary>
 public readonly record struct KubeServerVersion(int Major, int Minor)

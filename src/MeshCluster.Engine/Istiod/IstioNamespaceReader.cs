@@ -5,7 +5,7 @@ using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 using MeshCluster.Engine.Install;
 
-namespace MeshCluster.Engine.RemoteSecret;
+namespace MeshCluster.Engine.Istiod;
 
 /// <summary>What a remote's Istio namespace shows of its form and version (see <see cref="IstioNamespaceReader"/>).</summary>
 /// <param name="Form">Remote (the remote profile), Istiod (istiod runs in the cluster), or null (nothing of Istio found yet, or not readable).</param>

@@ -1,6 +1,5 @@
-using MeshCluster.Engine.RemoteSecret;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>
 /// What istiod would connect with, taken from a remote secret's kubeconfig: server, CA, tls-server-name

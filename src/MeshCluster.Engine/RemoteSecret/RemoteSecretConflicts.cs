@@ -1,6 +1,6 @@
 using MeshCluster.Engine.Istiod;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>
 /// What istiod's secret controller does with clusters that collide (pkg/kube/multicluster/secretcontroller.go addSecret): a data key

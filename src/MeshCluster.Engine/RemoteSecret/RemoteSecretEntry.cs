@@ -1,6 +1,6 @@
 using k8s.Models;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>
 /// One cluster of a primary's remote secret (one data key), parsed once: what Get-IstioRemoteSecret shows and what the other

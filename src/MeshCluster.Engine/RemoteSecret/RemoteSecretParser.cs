@@ -4,9 +4,8 @@ using k8s.Models;
 using MeshCluster.Engine.Input;
 using MeshCluster.Engine.Istiod;
 using MeshCluster.Engine.KubeConfig;
-using MeshCluster.Engine.RemoteSecret;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>
 /// The kubeconfig options the primary's istiod allows beyond its defaults (PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS):

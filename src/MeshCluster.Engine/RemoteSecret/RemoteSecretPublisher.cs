@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using MeshCluster.Engine.DayTwo;
 using MeshCluster.Engine.Naming;
 using System.Text;
 using k8s;

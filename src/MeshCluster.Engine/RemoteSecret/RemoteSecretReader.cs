@@ -3,9 +3,8 @@ using k8s;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 using MeshCluster.Engine.Istiod;
-using MeshCluster.Engine.RemoteSecret;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>Which remote secrets of a primary a day-two command acts on.</summary>
 /// <param name="ClusterNames">Cluster names, wildcards allowed; null or empty: all.</param>

@@ -2,9 +2,8 @@ using System.Management.Automation;
 using k8s;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
-using MeshCluster.Engine.RemoteSecret;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>What Remove-IstioRemoteSecret was asked to remove: one cluster name (literal), optionally one Secret.</summary>
 public sealed record RemoteSecretRemovalRequest(string Namespace, string ClusterName, string? SecretName = null, bool RevokeToken = false);

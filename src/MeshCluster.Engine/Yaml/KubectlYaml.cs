@@ -2,13 +2,13 @@ using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.EventEmitters;
 
-namespace MeshCluster.Engine.RemoteSecret;
+namespace MeshCluster.Engine.Yaml;
 
 /// <summary>
 /// YAML as kubectl writes it: keys in the order given, strings that look like other types quoted
 /// ("true" stays a string label value), multi-line strings as literal blocks.
 /// </summary>
-internal static class RemoteYaml
+internal static class KubectlYaml
 {
     private static readonly ISerializer Serializer = new SerializerBuilder()
         .WithQuotingNecessaryStrings()

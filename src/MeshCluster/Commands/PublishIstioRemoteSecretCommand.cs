@@ -1,7 +1,6 @@
 using System.Management.Automation;
-using MeshCluster.Engine.DayTwo;
-using MeshCluster.Engine.Naming;
 using MeshCluster.Engine.RemoteSecret;
+using MeshCluster.Engine.Naming;
 using MeshCluster.Hosting;
 
 namespace MeshCluster.Commands;

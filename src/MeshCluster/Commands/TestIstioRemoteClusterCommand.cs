@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using MeshCluster.Engine.DayTwo;
+using MeshCluster.Engine.RemoteSecret;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Naming;
 using MeshCluster.Hosting;

@@ -1,6 +1,6 @@
-using MeshCluster.Engine.RemoteSecret;
+using MeshCluster.Engine.Http;
 
-namespace MeshCluster.Engine.Tests.RemoteSecret;
+namespace MeshCluster.Engine.Tests.Http;
 
 public class KubeServerVersionTests
 {

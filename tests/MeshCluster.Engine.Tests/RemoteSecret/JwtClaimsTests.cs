@@ -1,7 +1,7 @@
 using System.Text;
-using MeshCluster.Engine.DayTwo;
+using MeshCluster.Engine.RemoteSecret;
 
-namespace MeshCluster.Engine.Tests.DayTwo;
+namespace MeshCluster.Engine.Tests.RemoteSecret;
 
 public class JwtClaimsTests
 {

@@ -1,8 +1,9 @@
 using k8s.Models;
 using MeshCluster.Engine.Install;
+using MeshCluster.Engine.Istiod;
 using MeshCluster.Engine.RemoteSecret;
 
-namespace MeshCluster.Engine.Tests.DayTwo;
+namespace MeshCluster.Engine.Tests.RemoteSecret;
 
 /// <summary>The reader role per Istio version (ReaderRoleChart) and the rights Test-IstioRemoteCluster asks for each.</summary>
 public class ReaderAccessTests

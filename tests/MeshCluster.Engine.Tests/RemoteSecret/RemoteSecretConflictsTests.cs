@@ -1,12 +1,11 @@
 using System.Text;
 using k8s.Models;
-using MeshCluster.Engine.DayTwo;
-using MeshCluster.Engine.Istiod;
 using MeshCluster.Engine.RemoteSecret;
+using MeshCluster.Engine.Istiod;
 using MeshCluster.Engine.Tests.TestSupport;
 using static MeshCluster.Engine.Tests.Istiod.IstiodDeploymentReaderTests;
 
-namespace MeshCluster.Engine.Tests.DayTwo;
+namespace MeshCluster.Engine.Tests.RemoteSecret;
 
 /// <summary>Clusters that collide, as istiod's secret controller resolves them (secretcontroller.go addSecret).</summary>
 public sealed class RemoteSecretConflictsTests

@@ -1,9 +1,9 @@
 using System.Text;
 using k8s.Models;
 using MeshCluster.Engine;
-using MeshCluster.Engine.DayTwo;
+using MeshCluster.Engine.RemoteSecret;
 
-namespace MeshCluster.Engine.Tests.DayTwo;
+namespace MeshCluster.Engine.Tests.RemoteSecret;
 
 public class RemoteSecretParserTests
 {

@@ -1,14 +1,14 @@
 using System.Management.Automation;
 using System.Text;
 using k8s;
-using static MeshCluster.Module.Tests.DayTwo.DayTwoGround;
+using static MeshCluster.Module.Tests.RemoteSecret.RemoteSecretGround;
 
-namespace MeshCluster.Module.Tests.DayTwo;
+namespace MeshCluster.Module.Tests.RemoteSecret;
 
 /// <summary>Get-IstioRemoteSecret against the real primary (cluster1), whose remote secrets point at cluster2.</summary>
 public sealed class GetRemoteSecretTests(ClustersFixture fixture)
 {
-    private readonly DayTwoGround _ground = new(fixture);
+    private readonly RemoteSecretGround _ground = new(fixture);
 
     [Fact]
     public async Task Lists_a_healthy_a_broken_and_an_exec_secret_with_their_problems_and_no_token()

@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using MeshCluster.TestGround;
 
-namespace MeshCluster.Module.Tests.DayTwo;
+namespace MeshCluster.Module.Tests.RemoteSecret;
 
 /// <summary>
 /// Puts in a remote's namespace, through the real API, what istioctl would have rendered there (no istioctl needed), and plays the

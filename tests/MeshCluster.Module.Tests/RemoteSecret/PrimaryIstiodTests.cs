@@ -1,9 +1,9 @@
 using System.Management.Automation;
 using k8s;
 using k8s.Models;
-using static MeshCluster.Module.Tests.DayTwo.DayTwoGround;
+using static MeshCluster.Module.Tests.RemoteSecret.RemoteSecretGround;
 
-namespace MeshCluster.Module.Tests.DayTwo;
+namespace MeshCluster.Module.Tests.RemoteSecret;
 
 /// <summary>
 /// Publish-IstioRemoteSecret meets the primary's istiod (played by a Deployment as Istio's chart renders it) and a remote in Istio's
@@ -13,7 +13,7 @@ namespace MeshCluster.Module.Tests.DayTwo;
 public sealed class PrimaryIstiodTests(ClustersFixture fixture)
 {
     private const string Cmdlet = "MeshCluster.Commands.PublishIstioRemoteSecretCommand";
-    private readonly DayTwoGround _ground = new(fixture);
+    private readonly RemoteSecretGround _ground = new(fixture);
 
     /// <summary>What istioctl's remote profile leaves in the remote's namespace: the injector calling /inject/cluster/..., no istiod, and the annotation.</summary>
     private async Task<string> RemoteProfileAsync(string ns, string? controlPlaneClusters)

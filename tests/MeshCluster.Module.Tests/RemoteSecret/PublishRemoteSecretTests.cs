@@ -8,13 +8,13 @@ using k8s.KubeConfigModels;
 using k8s.Models;
 using MeshCluster.TestGround;
 
-namespace MeshCluster.Module.Tests;
+namespace MeshCluster.Module.Tests.RemoteSecret;
 
 /// <summary>
 /// Publish-IstioRemoteSecret against the real 1.20 API servers: cluster2 is the remote (its reader
 /// token is published), cluster1 the primary (it receives the Secret). Each test uses its own namespace.
 /// </summary>
-public sealed class RemoteSecretTests(ClustersFixture fixture)
+public sealed class PublishRemoteSecretTests(ClustersFixture fixture)
 {
     private const string Reader = "istio-reader-service-account";
     private readonly TestCluster _primary = fixture.Clusters.Cluster1;

@@ -1,9 +1,9 @@
 using System.Management.Automation;
 using k8s;
 using k8s.Models;
-using static MeshCluster.Module.Tests.DayTwo.DayTwoGround;
+using static MeshCluster.Module.Tests.RemoteSecret.RemoteSecretGround;
 
-namespace MeshCluster.Module.Tests.DayTwo;
+namespace MeshCluster.Module.Tests.RemoteSecret;
 
 /// <summary>
 /// The reader role as Istio's chart makes it, per form and version (Publish-IstioRemoteSecret -CreateServiceAccount), and
@@ -11,7 +11,7 @@ namespace MeshCluster.Module.Tests.DayTwo;
 /// </summary>
 public sealed class ReaderRoleTests(ClustersFixture fixture) : IAsyncDisposable
 {
-    private readonly DayTwoGround _ground = new(fixture);
+    private readonly RemoteSecretGround _ground = new(fixture);
     private readonly IstioRemotePlayer _istio = new(fixture.Clusters.Cluster2);
 
     public ValueTask DisposeAsync() => _istio.DisposeAsync();

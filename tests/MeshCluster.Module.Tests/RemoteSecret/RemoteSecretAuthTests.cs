@@ -2,9 +2,9 @@ using System.Management.Automation;
 using System.Text;
 using k8s;
 using k8s.Models;
-using static MeshCluster.Module.Tests.DayTwo.DayTwoGround;
+using static MeshCluster.Module.Tests.RemoteSecret.RemoteSecretGround;
 
-namespace MeshCluster.Module.Tests.DayTwo;
+namespace MeshCluster.Module.Tests.RemoteSecret;
 
 /// <summary>
 /// Each way a remote secret's kubeconfig can authenticate, judged as istiod judges it (pkg/kube/util.go sanitizeKubeConfig, with
@@ -13,7 +13,7 @@ namespace MeshCluster.Module.Tests.DayTwo;
 public sealed class RemoteSecretAuthTests(ClustersFixture fixture)
 {
     private static readonly string[] Order = { "Format", "Server", "Tls", "Authentication", "Authorization", "TokenExpiry" };
-    private readonly DayTwoGround _ground = new(fixture);
+    private readonly RemoteSecretGround _ground = new(fixture);
 
     private static Dictionary<string, (string Status, string Detail)> Checks(PSObject health)
     {

@@ -7,14 +7,14 @@ using k8s.KubeConfigModels;
 using k8s.Models;
 using MeshCluster.TestGround;
 
-namespace MeshCluster.Module.Tests.DayTwo;
+namespace MeshCluster.Module.Tests.RemoteSecret;
 
 /// <summary>
 /// What the day-two tests share: cluster2 is the remote, cluster1 the primary, each test in its own
 /// namespace of both. Remote secrets are published through the module, or (for broken ones) written
 /// directly as a user or another tool might have.
 /// </summary>
-internal sealed class DayTwoGround(ClustersFixture fixture)
+internal sealed class RemoteSecretGround(ClustersFixture fixture)
 {
     public const string Reader = "istio-reader-service-account";
     public TestCluster Primary => fixture.Clusters.Cluster1;

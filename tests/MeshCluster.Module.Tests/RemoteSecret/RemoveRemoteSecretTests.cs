@@ -1,13 +1,13 @@
 using System.Management.Automation;
 using k8s;
-using static MeshCluster.Module.Tests.DayTwo.DayTwoGround;
+using static MeshCluster.Module.Tests.RemoteSecret.RemoteSecretGround;
 
-namespace MeshCluster.Module.Tests.DayTwo;
+namespace MeshCluster.Module.Tests.RemoteSecret;
 
 /// <summary>Remove-IstioRemoteSecret: the remote secret leaves the primary; with -RevokeToken MeshCluster's own token secret goes too, nothing else.</summary>
 public sealed class RemoveRemoteSecretTests(ClustersFixture fixture)
 {
-    private readonly DayTwoGround _ground = new(fixture);
+    private readonly RemoteSecretGround _ground = new(fixture);
 
     [Fact]
     public async Task Removes_the_remote_secret_but_not_the_token_and_a_missing_name_does_not_stop_the_others()

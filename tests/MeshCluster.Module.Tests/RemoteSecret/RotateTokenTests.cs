@@ -2,15 +2,15 @@ using System.Management.Automation;
 using System.Text;
 using k8s;
 using k8s.Models;
-using static MeshCluster.Module.Tests.DayTwo.DayTwoGround;
+using static MeshCluster.Module.Tests.RemoteSecret.RemoteSecretGround;
 
-namespace MeshCluster.Module.Tests.DayTwo;
+namespace MeshCluster.Module.Tests.RemoteSecret;
 
 /// <summary>Publish-IstioRemoteSecret -RotateToken: new token first, primary updated, old token revoked last; interrupted runs converge.</summary>
 public sealed class RotateTokenTests(ClustersFixture fixture)
 {
     private const string Rotate = "Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -PrimaryContext $C1 -Namespace $args[1] -RotateToken -WarningAction SilentlyContinue";
-    private readonly DayTwoGround _ground = new(fixture);
+    private readonly RemoteSecretGround _ground = new(fixture);
 
     [Fact]
     public async Task Rotation_revokes_the_old_token_only_after_the_primary_holds_a_working_new_one()

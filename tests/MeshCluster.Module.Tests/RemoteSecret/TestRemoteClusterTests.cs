@@ -3,15 +3,15 @@ using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
 using k8s;
-using static MeshCluster.Module.Tests.DayTwo.DayTwoGround;
+using static MeshCluster.Module.Tests.RemoteSecret.RemoteSecretGround;
 
-namespace MeshCluster.Module.Tests.DayTwo;
+namespace MeshCluster.Module.Tests.RemoteSecret;
 
 /// <summary>Test-IstioRemoteCluster on remotes that are healthy and broken in each of the ways istiod would notice.</summary>
 public sealed class TestRemoteClusterTests(ClustersFixture fixture)
 {
     private static readonly string[] Order = { "Format", "Server", "Tls", "Authentication", "Authorization", "TokenExpiry" };
-    private readonly DayTwoGround _ground = new(fixture);
+    private readonly RemoteSecretGround _ground = new(fixture);
 
     /// <summary>Name to (Status, Detail), after checking the rows come in istiod's order.</summary>
     private static Dictionary<string, (string Status, string Detail)> Checks(PSObject health)

@@ -2,14 +2,14 @@ using System.Management.Automation;
 using System.Text;
 using k8s;
 using k8s.Models;
-using static MeshCluster.Module.Tests.DayTwo.DayTwoGround;
+using static MeshCluster.Module.Tests.RemoteSecret.RemoteSecretGround;
 
-namespace MeshCluster.Module.Tests.DayTwo;
+namespace MeshCluster.Module.Tests.RemoteSecret;
 
 /// <summary>Publish-IstioRemoteSecret -TokenLifetime: a TokenRequest token whose exp the other day-two cmdlets read.</summary>
 public sealed class TokenLifetimeTests(ClustersFixture fixture)
 {
-    private readonly DayTwoGround _ground = new(fixture);
+    private readonly RemoteSecretGround _ground = new(fixture);
 
     [Fact]
     public async Task A_time_bound_token_expires_after_the_lifetime_and_Get_and_Test_show_it()

@@ -2,9 +2,8 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
-using MeshCluster.Engine.RemoteSecret;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>
 /// Asks the remote API server, with the token itself, "may I" for every right of the reader role the remote's

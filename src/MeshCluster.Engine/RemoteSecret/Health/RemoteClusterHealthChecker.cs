@@ -5,9 +5,9 @@ using k8s;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 using k8s.Models;
-using MeshCluster.Engine.RemoteSecret;
+using MeshCluster.Engine.Istiod;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>How Test-IstioRemoteCluster checks: each check's time limit, and how early a nearing expiry warns (zero: never).</summary>
 public sealed record RemoteClusterTestOptions(TimeSpan Timeout, TimeSpan ExpiryWarning);

@@ -1,7 +1,7 @@
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>What Test-IstioRemoteCluster found for one input: a health per remote secret, and the cluster names that have none.</summary>
 public sealed record RemoteClusterTestResult(IReadOnlyList<IstioRemoteClusterHealth> Health, IReadOnlyList<MeshClusterException> NotFound);

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Istiod;
 
 namespace MeshCluster.Engine.RemoteSecret;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>
 /// The claims of a service-account token, read from its payload WITHOUT verifying the signature:

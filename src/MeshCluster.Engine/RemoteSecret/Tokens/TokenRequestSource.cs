@@ -4,9 +4,8 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
-using MeshCluster.Engine.RemoteSecret;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>
 /// -TokenLifetime: a time-bound token from the TokenRequest API (POST serviceaccounts/&lt;name&gt;/token,

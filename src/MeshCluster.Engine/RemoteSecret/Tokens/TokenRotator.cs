@@ -2,9 +2,8 @@ using System.Text;
 using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Http;
-using MeshCluster.Engine.RemoteSecret;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>
 /// Publish-IstioRemoteSecret -RotateToken. The order keeps the primary working at every moment:

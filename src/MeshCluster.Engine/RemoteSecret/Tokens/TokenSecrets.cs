@@ -5,9 +5,8 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
-using MeshCluster.Engine.RemoteSecret;
 
-namespace MeshCluster.Engine.DayTwo;
+namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>
 /// Finding the token secret that holds a given token (by comparing the token, never by trusting a
