@@ -14,7 +14,6 @@ namespace MeshCluster.Module.Tests;
 public sealed class FaultTests(ClustersFixture fixture)
 {
     private readonly TestCluster _cluster = fixture.Clusters.Cluster2;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     /// <summary>A session whose cmdlets go through the proxy by default.</summary>

@@ -12,7 +12,6 @@ public sealed class MeshTrustTests(ClustersFixture fixture)
     private const string Cmdlet = "MeshCluster.Commands.TestIstioMeshTrustCommand";
     private readonly TestCluster _c1 = fixture.Clusters.Cluster1;
     private readonly TestCluster _c2 = fixture.Clusters.Cluster2;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private PowerShellSession Session()
     {

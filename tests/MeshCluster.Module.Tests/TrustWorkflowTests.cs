@@ -41,7 +41,6 @@ public sealed class TrustWorkflowTests(ClustersFixture fixture) : IAsyncLifetime
     private readonly TestCluster _c1 = fixture.Clusters.Cluster1;
     private readonly TestCluster _c2 = fixture.Clusters.Cluster2;
     private readonly string _dir = Directory.CreateTempSubdirectory("trust-workflow-").FullName;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private readonly string? _savedVersion = Environment.GetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION");
 

@@ -34,8 +34,6 @@ public sealed class WorkflowTests : IDisposable
         Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", "1.7.8");
     }
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task The_whole_guide_runs_as_one_pipeline_and_twice_changes_nothing()
     {

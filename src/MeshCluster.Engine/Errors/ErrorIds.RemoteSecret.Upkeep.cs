@@ -9,7 +9,7 @@ public static partial class ErrorIds
     /// <summary>Remove-IstioRemoteSecret: the Secret holds the kubeconfigs of other clusters too (istiod reads each data key as a cluster).</summary>
     public const string RemoteSecretSharedByClusters = nameof(RemoteSecretSharedByClusters);
 
-    /// <summary>Test-IstioRemoteCluster: -Timeout is zero or negative.</summary>
+    /// <summary>Test-IstioRemoteCluster: -Timeout is zero, negative or more than 7 days.</summary>
     public const string RemoteClusterTimeoutInvalid = nameof(RemoteClusterTimeoutInvalid);
 
     /// <summary>Test-IstioRemoteCluster: -ExpiryWarning is negative.</summary>

@@ -22,7 +22,6 @@ internal sealed class IstioRemotePlayer(TestCluster remote) : IAsyncDisposable
 {
     public const string Annotation = "topology.istio.io/controlPlaneClusters";
     private readonly List<Func<Task>> _cleanup = new();
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public static string WebhookName(string ns) => ns == "istio-system" ? "istio-sidecar-injector" : "istio-sidecar-injector-" + ns;
 

@@ -19,7 +19,6 @@ public sealed class PublishRemoteSecretTests(ClustersFixture fixture)
     private const string Reader = "istio-reader-service-account";
     private readonly TestCluster _primary = fixture.Clusters.Cluster1;
     private readonly TestCluster _remote = fixture.Clusters.Cluster2;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     [Fact]

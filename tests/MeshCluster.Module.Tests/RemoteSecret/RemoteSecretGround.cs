@@ -19,7 +19,6 @@ internal sealed class RemoteSecretGround(ClustersFixture fixture)
     public const string Reader = "istio-reader-service-account";
     public TestCluster Primary => fixture.Clusters.Cluster1;
     public TestCluster Remote => fixture.Clusters.Cluster2;
-    public static CancellationToken Ct => TestContext.Current.CancellationToken;
     public static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     /// <summary>A namespace of that name in both clusters.</summary>
