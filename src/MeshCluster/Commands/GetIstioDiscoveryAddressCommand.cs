@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MeshCluster.Engine.Discovery;
 using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Input;
 using MeshCluster.Engine.Naming;
 using MeshCluster.Hosting;
 
@@ -39,7 +40,7 @@ public sealed class GetIstioDiscoveryAddressCommand : FanOutCmdlet
         var (context, ns, service, wait, timeout) = (Context, Namespace, ServiceName, Wait.IsPresent, Timeout);
         return new(context, async cancellationToken =>
         {
-            RequireTimeout(timeout, ErrorIds.TimeoutInvalid);
+            TimeoutRule.Require(timeout, ErrorIds.TimeoutInvalid);
             var connection = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
             Emit(await DiscoveryAddressReader.GetAsync(connection, ns, service, wait, timeout, Reporter, cancellationToken).ConfigureAwait(false));
         });

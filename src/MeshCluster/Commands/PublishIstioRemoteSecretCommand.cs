@@ -100,8 +100,7 @@ public sealed class PublishIstioRemoteSecretCommand : FanOutCmdlet
         return new(context, async cancellationToken =>
         {
             // Check the arguments before connecting anywhere: a bad one must change nothing.
-            if (request.TokenLifetime is { } lifetime) TokenRequestSource.Validate(lifetime);
-            ClusterNameRule.Validate(request.ClusterName);
+            RemoteSecretPublisher.Validate(request);
             var remote = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
             var primary = primaryContext is null ? null : await ConnectAsync(primaryContext, cancellationToken).ConfigureAwait(false);
             var result = await RemoteSecretPublisher.PublishAsync(remote, primary, request, ShouldProcessAsync, Reporter, cancellationToken).ConfigureAwait(false);

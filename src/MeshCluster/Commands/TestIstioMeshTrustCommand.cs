@@ -1,7 +1,5 @@
 using System.Management.Automation;
 using MeshCluster.Engine.Errors;
-using MeshCluster.Engine.Http;
-using MeshCluster.Engine.KubeConfig;
 using MeshCluster.Engine.Naming;
 using MeshCluster.Engine.Trust;
 using MeshCluster.Hosting;
@@ -15,21 +13,17 @@ namespace MeshCluster.Commands;
 [Cmdlet(VerbsDiagnostic.Test, "IstioMeshTrust", DefaultParameterSetName = StatusSet)]
 [OutputType(typeof(IstioMeshTrustStatus), ParameterSetName = new[] { StatusSet })]
 [OutputType(typeof(bool), ParameterSetName = new[] { QuietSet })]
-public sealed class TestIstioMeshTrustCommand : AsyncCmdlet
+public sealed class TestIstioMeshTrustCommand : KubeConfigCmdlet
 {
     private const string StatusSet = "Status";
     private const string QuietSet = "Quiet";
 
-    /// <summary>The clusters' contexts (several: that is the point). Objects with a Context property bind by name.</summary>
+    /// <summary>The clusters' contexts (several: that is the point, so this is a KubeConfigCmdlet, not a KubeCmdlet with its one -Context).
+    /// Objects with a Context property bind by name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(KubeContextCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Context { get; set; } = null!;
-
-    /// <summary>The kubeconfig file(s); default: $env:KUBECONFIG, else ~/.kube/config.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? KubeConfig { get; set; }
 
     /// <summary>Where istiod reads cacerts.</summary>
     [Parameter]
@@ -40,17 +34,7 @@ public sealed class TestIstioMeshTrustCommand : AsyncCmdlet
     [Parameter(Mandatory = true, ParameterSetName = QuietSet)]
     public SwitchParameter Quiet { get; set; }
 
-    private KubeConfigFiles? _files;
     private readonly List<string> _contexts = new();
-
-    /// <inheritdoc />
-    protected override void BeginOnPipelineThread() =>
-        _files = KubeConfigFiles.Resolve(KubeConfigArgument.WithDrivesResolved(KubeConfig, IsFileSystemDrive, GetUnresolvedProviderPathFromPSPath),
-            GetUnresolvedProviderPathFromPSPath);
-
-    // -Context takes several contexts, so this is no KubeCmdlet: -KubeConfig is resolved as KubeCmdlet resolves it.
-    private bool IsFileSystemDrive(string name) =>
-        SessionState.Drive.GetAll().Any(d => d.Provider.Name == "FileSystem" && string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <inheritdoc />
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
@@ -84,7 +68,7 @@ public sealed class TestIstioMeshTrustCommand : AsyncCmdlet
     {
         try
         {
-            var connection = await KubeClientFactory.ConnectAsync(KubeContextResolver.Resolve(_files!, context), Reporter, cancellationToken).ConfigureAwait(false);
+            var connection = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
             return await MeshTrustInspector.ReadAsync(connection, Namespace, Reporter, cancellationToken).ConfigureAwait(false);
         }
         catch (MeshClusterException ex)

@@ -63,12 +63,7 @@ public sealed class TestIstioRemoteClusterCommand : FanOutCmdlet
         var (quiet, parallel) = (Quiet.IsPresent, ThrottleLimit);
         return new(context, async cancellationToken =>
         {
-            RequireTimeout(options.Timeout, ErrorIds.RemoteClusterTimeoutInvalid);
-            if (options.ExpiryWarning < TimeSpan.Zero)
-            {
-                throw new MeshClusterException(ErrorIds.RemoteClusterExpiryWarningInvalid, ErrorCategory.InvalidArgument,
-                    $"-ExpiryWarning must not be negative; it is {options.ExpiryWarning}.", options.ExpiryWarning, terminating: true);
-            }
+            options.Validate();
 
             RemoteClusterTestResult result;
             try

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MeshCluster.Engine.ControlPlane;
 using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Input;
 using MeshCluster.Engine.Naming;
 using MeshCluster.Hosting;
 
@@ -52,7 +53,7 @@ public sealed class WaitIstioControlPlaneCommand : FanOutCmdlet
         var target = new ControlPlaneTarget(Namespace, NullIfEmpty(ClusterName), Form, NullIfEmpty(Network), NullIfEmpty(RemotePilotAddress));
         return new(context, async cancellationToken =>
         {
-            RequireTimeout(timeout, ErrorIds.ControlPlaneTimeoutInvalid);
+            TimeoutRule.Require(timeout, ErrorIds.ControlPlaneTimeoutInvalid);
             // Not ready: an error and no output, so a pipeline does not go on to publish a broken cluster's secret.
             var connection = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
             Emit(await ControlPlaneWaiter.WaitAsync(connection, target, timeout, Reporter, cancellationToken).ConfigureAwait(false));

@@ -5,12 +5,25 @@ using k8s;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 using k8s.Models;
+using MeshCluster.Engine.Input;
 using MeshCluster.Engine.Istiod;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>How Test-IstioRemoteCluster checks: each check's time limit, and how early a nearing expiry warns (zero: never).</summary>
-public sealed record RemoteClusterTestOptions(TimeSpan Timeout, TimeSpan ExpiryWarning);
+public sealed record RemoteClusterTestOptions(TimeSpan Timeout, TimeSpan ExpiryWarning)
+{
+    /// <summary>RemoteClusterTimeoutInvalid or RemoteClusterExpiryWarningInvalid (terminating); called before connecting.</summary>
+    public void Validate()
+    {
+        TimeoutRule.Require(Timeout, ErrorIds.RemoteClusterTimeoutInvalid);
+        if (ExpiryWarning < TimeSpan.Zero)
+        {
+            throw new MeshClusterException(ErrorIds.RemoteClusterExpiryWarningInvalid, System.Management.Automation.ErrorCategory.InvalidArgument,
+                $"-ExpiryWarning must not be negative; it is {ExpiryWarning}.", ExpiryWarning, terminating: true);
+        }
+    }
+}
 
 /// <summary>
 /// Tests one remote secret with exactly the credentials istiod would use (server, CA, tls-server-name,
