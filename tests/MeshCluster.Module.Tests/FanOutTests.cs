@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Management.Automation;
 using k8s;
 using MeshCluster.TestGround;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using k8s;
-using k8s.Models;
 using MeshCluster.TestGround;
 
 namespace MeshCluster.Module.Tests;

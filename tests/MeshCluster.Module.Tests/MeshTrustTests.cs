@@ -1,7 +1,4 @@
-using System.Management.Automation;
-using System.Text;
 using k8s;
-using k8s.Models;
 using MeshCluster.TestGround;
 
 namespace MeshCluster.Module.Tests;

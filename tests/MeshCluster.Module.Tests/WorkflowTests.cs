@@ -1,6 +1,5 @@
 using System.Text;
 using k8s;
-using k8s.Models;
 using MeshCluster.TestGround;
 
 namespace MeshCluster.Module.Tests;

@@ -1,11 +1,10 @@
 using System.Management.Automation;
-using MeshCluster.Engine.Naming;
-using System.Text;
 using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 using MeshCluster.Engine.Istiod;
+using MeshCluster.Engine.Naming;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -42,9 +41,6 @@ public static class RemoteSecretPublisher
 {
     public const string Activity = "Publishing the Istio remote secret";
 
-    /// <param name="primary">Where the Secret goes; null only with an OutFile.</param>
-    /// <param name="shouldProcess">Asked once, before the first change anywhere: (target, action).</param>
-    /// <returns>Null when <paramref name="shouldProcess"/> declined.</returns>
     /// <summary>
     /// Every check of the request that needs no cluster: the cmdlet calls it before connecting anywhere, so a bad argument
     /// changes nothing (and <see cref="PublishAsync"/> starts with it, for any other caller).
@@ -65,6 +61,9 @@ public static class RemoteSecretPublisher
         }
     }
 
+    /// <param name="primary">Where the Secret goes; null only with an OutFile.</param>
+    /// <param name="shouldProcess">Asked once, before the first change anywhere: (target, action).</param>
+    /// <returns>Null when <paramref name="shouldProcess"/> declined.</returns>
     public static async Task<IstioRemoteSecret?> PublishAsync(KubeConnection remote, KubeConnection? primary, RemoteSecretRequest request,
         Func<string, string, Task<bool>> shouldProcess, IOperationReporter reporter, CancellationToken ct)
     {

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Management.Automation;
-using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Install;
 using MeshCluster.Hosting;
 

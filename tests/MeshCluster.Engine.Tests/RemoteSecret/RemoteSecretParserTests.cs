@@ -1,6 +1,5 @@
 using System.Text;
 using k8s.Models;
-using MeshCluster.Engine;
 using MeshCluster.Engine.RemoteSecret;
 
 namespace MeshCluster.Engine.Tests.RemoteSecret;

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using System.Text;
 using k8s;
 using k8s.Models;

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Net;
 using System.Text;
 using k8s;
 using k8s.Models;
