@@ -152,13 +152,11 @@ public sealed class SimulatedKubelet : IAsyncDisposable
 
         var n = Interlocked.Increment(ref _ipCounter);
         var podIp = $"10.244.{(n / 250) % 250}.{n % 250 + 2}"; // a status value only; nothing listens there
+        // A status as kubectl describes one, a group of fields a row; IDE0055 would put each field on a line of its own.
+#pragma warning disable IDE0055
         var initStatuses = initContainers.Select(c => new V1ContainerStatus
         {
-            Name = c.Name,
-            Image = c.Image,
-            ImageID = $"docker-pullable://{c.Image}",
-            Ready = true,
-            RestartCount = 0,
+            Name = c.Name, Image = c.Image, ImageID = $"docker-pullable://{c.Image}", Ready = true, RestartCount = 0,
             State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = 0, Reason = "Completed", StartedAt = now, FinishedAt = now } },
         }).ToList();
 
@@ -166,24 +164,14 @@ public sealed class SimulatedKubelet : IAsyncDisposable
         {
             PodFate.Ready => new V1ContainerStatus
             {
-                Name = c.Name,
-                Image = c.Image,
-                ImageID = $"docker-pullable://{c.Image}",
-                ContainerID = $"containerd://{Guid.NewGuid():N}",
-                Ready = true,
-                Started = true,
-                RestartCount = 0,
+                Name = c.Name, Image = c.Image, ImageID = $"docker-pullable://{c.Image}", ContainerID = $"containerd://{Guid.NewGuid():N}",
+                Ready = true, Started = true, RestartCount = 0,
                 State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = now } },
             },
             PodFate.CrashLoopBackOff => new V1ContainerStatus
             {
-                Name = c.Name,
-                Image = c.Image,
-                ImageID = $"docker-pullable://{c.Image}",
-                ContainerID = $"containerd://{Guid.NewGuid():N}",
-                Ready = false,
-                Started = false,
-                RestartCount = 3,
+                Name = c.Name, Image = c.Image, ImageID = $"docker-pullable://{c.Image}", ContainerID = $"containerd://{Guid.NewGuid():N}",
+                Ready = false, Started = false, RestartCount = 3,
                 State = new V1ContainerState
                 {
                     Waiting = new V1ContainerStateWaiting
@@ -199,17 +187,14 @@ public sealed class SimulatedKubelet : IAsyncDisposable
             },
             _ => new V1ContainerStatus
             {
-                Name = c.Name,
-                Image = c.Image,
-                Ready = false,
-                Started = false,
-                RestartCount = 0,
+                Name = c.Name, Image = c.Image, Ready = false, Started = false, RestartCount = 0,
                 State = new V1ContainerState
                 {
                     Waiting = new V1ContainerStateWaiting { Reason = "ImagePullBackOff", Message = $"Back-off pulling image \"{c.Image}\"" },
                 },
             },
         };
+#pragma warning restore IDE0055
 
         var ready = fate == PodFate.Ready;
         var notReadyMessage = $"containers with unready status: [{string.Join(" ", containers.Select(c => c.Name))}]";
