@@ -15,7 +15,6 @@
         'Formats/Install.format.ps1xml'
         'Formats/ControlPlane.format.ps1xml'
         'Formats/RemoteSecret.format.ps1xml'
-        'Formats/DayTwo.format.ps1xml'
         'Formats/Trust.format.ps1xml'
     )
     CmdletsToExport      = @(

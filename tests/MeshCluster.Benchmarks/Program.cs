@@ -1,8 +1,8 @@
 using MeshCluster.Benchmarks;
 using MeshCluster.TestGround;
 
-// The side-by-side benchmark of issue 11: starts its own test ground, runs the groups, prints one table
-// with medians, minimums and ratios against the issue's goals. Speed is measured here, never asserted.
+// The side-by-side benchmark of the speed goals (cold step, warm call, fan-out, readiness waits): starts its own test ground, runs the groups, prints one table
+// with medians, minimums and ratios against those goals. Speed is measured here, never asserted.
 // Usage: see BenchOptions.Usage (dotnet run -c Release --project tests/MeshCluster.Benchmarks -- --help).
 //
 // usage: dotnet run -c Release --project tests/MeshCluster.Benchmarks -- trust [<runs>]
@@ -73,7 +73,7 @@ using (var session = options.Groups.Any(g => g != BenchOptions.Cold) ? Session.O
     }
 }
 
-report.Header($"MeshCluster benchmarks (issue 11), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {(options.Quick ? "--quick" : "full")} run of: {string.Join(", ", options.Groups)}");
+report.Header($"MeshCluster benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {(options.Quick ? "--quick" : "full")} run of: {string.Join(", ", options.Groups)}");
 report.Header($"machine: {Environment.ProcessorCount} cores, shared; load average (1, 5, 15 min) at start {loadAtStart}, at end {LoadAverage()}; .NET {Environment.Version}");
 if (host is not null)
 {

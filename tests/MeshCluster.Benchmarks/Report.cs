@@ -71,7 +71,7 @@ internal sealed class Report
         }
 
         Section(text, "Ratios", _ratios);
-        Section(text, "Goals of issue 11 (measured here, not asserted)", _goals);
+        Section(text, "Speed goals (measured here, not asserted)", _goals);
         Section(text, "Notes", _notes);
         text.AppendLine(new string('=', 120));
         Console.Write(text.ToString());

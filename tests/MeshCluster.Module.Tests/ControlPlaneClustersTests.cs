@@ -11,18 +11,16 @@ namespace MeshCluster.Module.Tests;
 /// topology.istio.io/controlPlaneClusters on the remote's namespace before istioctl (the stand-in reports what it found).
 /// </summary>
 [Collection(nameof(IstioctlStandInCollection))]
-public sealed class ControlPlaneClustersTests(ClustersFixture fixture) : IDisposable
+public sealed class ControlPlaneClustersTests(ClustersFixture fixture) : TempFolderTest("primary-remote-")
 {
     private const string Annotation = "topology.istio.io/controlPlaneClusters";
     private const string Spec = "New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 -RemotePilotAddress 192.0.2.10 -Profile Remote -Values @{ global = @{ istioNamespace = $args[0] } }";
     private readonly TestCluster _c2 = fixture.Clusters.Cluster2;
     private readonly List<string> _namespaces = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("primary-remote-").FullName;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose()
+    public override void Dispose()
     {
-        Directory.Delete(_dir, true);
+        base.Dispose();
         foreach (var ns in _namespaces)
         {
             try { _c2.Admin.CoreV1.DeleteNamespaceAsync(ns).GetAwaiter().GetResult(); }
@@ -66,7 +64,7 @@ public sealed class ControlPlaneClustersTests(ClustersFixture fixture) : IDispos
     {
         var ns = Ns("pr-file");
         await _c2.EnsureNamespaceAsync(ns, Ct);
-        var file = Path.Combine(_dir, "remote.yaml");
+        var file = Path.Combine(TempDir, "remote.yaml");
         using var ps = fixture.NewSession();
         ps.Invoke(Spec + " -PrimaryClusterName cluster1 -Path $args[1]", ns, file).AssertSucceeded();
         Assert.Contains($"  annotations:\n    {Annotation}: cluster1\n", File.ReadAllText(file));

@@ -12,7 +12,6 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
     private const string Cmdlet = "MeshCluster.Commands.GetIstioDiscoveryAddressCommand";
     private readonly TestClusters _clusters = fixture.Clusters;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     [Fact]

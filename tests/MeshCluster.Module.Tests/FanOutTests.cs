@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Management.Automation;
 using k8s;
 using MeshCluster.TestGround;
 
@@ -9,21 +8,17 @@ namespace MeshCluster.Module.Tests;
 /// Many clusters at once (-ThrottleLimit): correctness, not speed. "Clusters" here are several contexts for
 /// cluster2 (the work per context is the same as for distinct clusters), plus ones that fail on purpose.
 /// </summary>
-public sealed class FanOutTests(ClustersFixture fixture) : IDisposable
+public sealed class FanOutTests(ClustersFixture fixture) : TempFolderTest("meshcluster-fanout-")
 {
     private readonly TestCluster _cluster = fixture.Clusters.Cluster2;
-    private readonly string _dir = Directory.CreateTempSubdirectory("meshcluster-fanout-").FullName;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A kubeconfig with the test ground's contexts plus fan-0..fan-(n-1) for cluster2, and "closed" for a port nothing listens on.</summary>
     private string KubeConfig(int contexts)
     {
-        var path = Path.Combine(_dir, $"fan-{contexts}.yaml");
+        var path = Path.Combine(TempDir, $"fan-{contexts}.yaml");
         ProxyKubeConfig.Write(_cluster, path, _cluster.Server, File.ReadAllText(_cluster.CaFile), Enumerable.Range(0, contexts).Select(i => $"fan-{i}"));
-        var closed = Path.Combine(_dir, "closed.yaml");
+        var closed = Path.Combine(TempDir, "closed.yaml");
         ProxyKubeConfig.Write(_cluster, closed, $"https://127.0.0.1:{LoopbackPorts.Free()}", File.ReadAllText(_cluster.CaFile), new[] { "closed" });
         return path + Path.PathSeparator + closed;
     }
@@ -152,7 +147,7 @@ public sealed class FanOutTests(ClustersFixture fixture) : IDisposable
             await LoadBalancerSimulator.SetIngressAsync(cluster.Admin, ns, "istio-ingressgateway", new (string?, string?)[] { (address, null) }, Ct);
         }
 
-        var path = Path.Combine(_dir, "moving.yaml");
+        var path = Path.Combine(TempDir, "moving.yaml");
         ProxyKubeConfig.Write(fixture.Clusters.Cluster1, path, fixture.Clusters.Cluster1.Server, File.ReadAllText(fixture.Clusters.Cluster1.CaFile), new[] { "moving" });
         using var session = PowerShellSession.Start();
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using k8s;
-using k8s.Models;
 using MeshCluster.TestGround;
 
 namespace MeshCluster.Module.Tests;
@@ -14,7 +13,6 @@ namespace MeshCluster.Module.Tests;
 public sealed class FaultTests(ClustersFixture fixture)
 {
     private readonly TestCluster _cluster = fixture.Clusters.Cluster2;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     /// <summary>A session whose cmdlets go through the proxy by default.</summary>

@@ -6,16 +6,13 @@ namespace MeshCluster.Module.Tests;
 /// Inputs that once ended the whole PowerShell process (a stack overflow cannot be caught; running out of
 /// memory cannot be survived): each runs in a child process, which must end normally with the module's error.
 /// </summary>
-public sealed class HostileInputTests : IDisposable
+public sealed class HostileInputTests() : TempFolderTest("meshcluster-hostile-")
 {
     private const int Levels = 20_000;
-    private readonly string _dir = Directory.CreateTempSubdirectory("meshcluster-hostile-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private string WriteFile(string name, string content)
     {
-        var path = Path.Combine(_dir, name);
+        var path = Path.Combine(TempDir, name);
         File.WriteAllText(path, content);
         return path;
     }
@@ -100,7 +97,7 @@ public sealed class HostileInputTests : IDisposable
     public async Task A_certificate_authority_that_is_a_folder_is_KubeConfigInvalid()
     {
         var path = WriteFile("ca-folder.yaml",
-            $"apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster: {{server: 'https://127.0.0.1:1', certificate-authority: '{_dir}'}}\n" +
+            $"apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster: {{server: 'https://127.0.0.1:1', certificate-authority: '{TempDir}'}}\n" +
             "users:\n- name: u\n  user: {token: abc}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\n");
         var report = await ChildHost.RunAsync("Get-IstioDiscoveryAddress -KubeConfig $args[0]", path);
 

@@ -13,7 +13,7 @@ namespace MeshCluster.Module.Tests;
 /// annotation), and names its id, category and target, with -WhatIf too; what the charts do install runs.
 /// </summary>
 [Collection(nameof(IstioctlStandInCollection))]
-public sealed class InstallFormRefusalTests : IDisposable
+public sealed class InstallFormRefusalTests : TempFolderTest
 {
     private const string Cmdlet = "MeshCluster.Commands.InstallIstioRemoteCommand";
     private const string Annotation = "topology.istio.io/controlPlaneClusters";
@@ -21,25 +21,25 @@ public sealed class InstallFormRefusalTests : IDisposable
     private static readonly string[] VersionQuery = { "version", "--remote=false", "-o", "json" };
     private readonly ClustersFixture _fixture;
     private readonly TestCluster _c2;
-    private readonly string _dir = Directory.CreateTempSubdirectory("install-form-").FullName;
     private readonly string _log;
     private readonly Dictionary<string, string?> _saved;
     private readonly List<string> _namespaces = new();
 
     public InstallFormRefusalTests(ClustersFixture fixture)
+        : base("install-form-")
     {
         _fixture = fixture;
         _c2 = fixture.Clusters.Cluster2;
         _saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
         foreach (var v in Variables) Environment.SetEnvironmentVariable(v, null);
-        _log = Path.Combine(_dir, "istioctl.log");
+        _log = Path.Combine(TempDir, "istioctl.log");
         Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_LOG", _log);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         foreach (var (k, v) in _saved) Environment.SetEnvironmentVariable(k, v);
-        Directory.Delete(_dir, true);
+        base.Dispose();
         foreach (var ns in _namespaces)
         {
             try { _c2.Admin.CoreV1.DeleteNamespaceAsync(ns).GetAwaiter().GetResult(); }
@@ -47,7 +47,6 @@ public sealed class InstallFormRefusalTests : IDisposable
         }
     }
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static string StandIn => RepositoryLayout.IstioctlStandIn;
 
     /// <summary>The guide's form ($args[0] the namespace, $args[2] the address).</summary>
@@ -83,7 +82,7 @@ public sealed class InstallFormRefusalTests : IDisposable
     {
         Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", "1.24.0");
         var ns = Ns("form-file");
-        var file = Path.Combine(_dir, "install.yaml");
+        var file = Path.Combine(TempDir, "install.yaml");
         using var ps = _fixture.NewSession();
         ps.Invoke(GuideSpec + " -Path $args[1]", ns, file, "192.0.2.10").AssertSucceeded();
 
@@ -229,7 +228,7 @@ public sealed class InstallFormRefusalTests : IDisposable
     {
         Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", "1.26.3");
         var ns = Ns("form-badfile");
-        var file = Path.Combine(_dir, "hand-written.yaml");
+        var file = Path.Combine(TempDir, "hand-written.yaml");
         File.WriteAllText(file, $"apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  annotations:\n    {Annotation}: \"cluster1, cluster3\"\n" +
                                 $"spec:\n  profile: remote\n  values:\n    global:\n      istioNamespace: {ns}\n      remotePilotAddress: 192.0.2.10\n");
         using var ps = _fixture.NewSession();

@@ -13,34 +13,34 @@ public sealed class IstioctlStandInCollection;
 
 /// <summary>Install-IstioRemote running the istioctl stand-in (tests/IstioctlStandIn) against cluster2.</summary>
 [Collection(nameof(IstioctlStandInCollection))]
-public sealed class InstallIstioRemoteTests : IDisposable
+public sealed class InstallIstioRemoteTests : TempFolderTest
 {
     private const string Cmdlet = "MeshCluster.Commands.InstallIstioRemoteCommand";
     private static readonly string[] Variables = { "ISTIOCTL", "ISTIOCTL_STANDIN_VERSION", "ISTIOCTL_STANDIN_LOG", "ISTIOCTL_STANDIN_FAIL", "ISTIOCTL_STANDIN_WAIT_FOR" };
     private readonly ClustersFixture _fixture;
     private readonly TestCluster _cluster;
-    private readonly string _dir = Directory.CreateTempSubdirectory("install-remote-").FullName;
     private readonly string _log;
     private readonly Dictionary<string, string?> _saved;
     private readonly List<string> _namespaces = new();
 
     public InstallIstioRemoteTests(ClustersFixture fixture)
+        : base("install-remote-")
     {
         _fixture = fixture;
         _cluster = fixture.Clusters.Cluster2;
         _saved = Variables.Append("PATH").ToDictionary(v => v, Environment.GetEnvironmentVariable);
         foreach (var v in Variables) Environment.SetEnvironmentVariable(v, null);
-        _log = Path.Combine(_dir, "istioctl.log");
+        _log = Path.Combine(TempDir, "istioctl.log");
         Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_LOG", _log);
         // NewSpec is the 1.7 guide's form, which istioctl 1.24+ would make an independent primary (refused: InstallFormRefusalTests).
         Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", GuideVersion);
         Assert.True(File.Exists(StandIn), $"Build tests/IstioctlStandIn first: {StandIn} is missing.");
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         foreach (var (k, v) in _saved) Environment.SetEnvironmentVariable(k, v);
-        Directory.Delete(_dir, true);
+        base.Dispose();
 
         // Leave cluster2 as found: the namespaces the stand-in made (the namespace controller empties them).
         foreach (var ns in _namespaces)
@@ -53,7 +53,6 @@ public sealed class InstallIstioRemoteTests : IDisposable
     /// <summary>The stand-in's apphost, built in the same configuration as this test assembly.</summary>
     private static string StandIn => RepositoryLayout.IstioctlStandIn;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     /// <summary>The istioctl of Istio's guide, which installs NewSpec's form as meant.</summary>
@@ -136,7 +135,7 @@ public sealed class InstallIstioRemoteTests : IDisposable
         // The stand-in prints "waiting for <file>" and waits until that file exists; the script makes
         // the file when the line reaches it. Only a cmdlet that streams lets the stand-in finish
         // (else it gives up after 60 s with exit 3 and the test fails with IstioctlFailed).
-        var handshake = Path.Combine(_dir, "handshake");
+        var handshake = Path.Combine(TempDir, "handshake");
         Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_WAIT_FOR", handshake);
         var ns = Ns("inst-stream");
         using var ps = _fixture.NewSession();
@@ -180,7 +179,7 @@ public sealed class InstallIstioRemoteTests : IDisposable
     public void A_spec_file_is_used_in_place_and_kept()
     {
         var ns = Ns("inst-path");
-        var file = Path.Combine(_dir, "cluster2", "install.yaml");
+        var file = Path.Combine(TempDir, "cluster2", "install.yaml");
         using var ps = _fixture.NewSession();
         var written = ps.Invoke(NewSpec + " -Path $args[1]", ns, file);
         Assert.Empty(written.Errors);
@@ -205,7 +204,7 @@ public sealed class InstallIstioRemoteTests : IDisposable
     public void Several_kubeconfig_files_travel_in_KUBECONFIG()
     {
         var ns = Ns("inst-kcs");
-        var extra = Path.Combine(_dir, "extra-config");
+        var extra = Path.Combine(TempDir, "extra-config");
         File.WriteAllText(extra, "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n");
         var list = string.Join(Path.PathSeparator, _fixture.KubeConfigPath, extra);
         using var ps = _fixture.NewSession();
@@ -227,7 +226,7 @@ public sealed class InstallIstioRemoteTests : IDisposable
         Assert.Equal(StandIn, Assert.Single(viaEnv.Output).Prop("IstioctlPath"));
 
         Environment.SetEnvironmentVariable("ISTIOCTL", null);
-        var bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
+        var bin = Directory.CreateDirectory(Path.Combine(TempDir, "bin")).FullName;
         File.CreateSymbolicLink(Path.Combine(bin, "istioctl"), StandIn);
         Environment.SetEnvironmentVariable("PATH", bin);
         var viaPath = ps.Invoke(NewSpec + " | Install-IstioRemote -Context $C2", Ns("inst-path"));
@@ -238,9 +237,9 @@ public sealed class InstallIstioRemoteTests : IDisposable
     [Fact]
     public void No_istioctl_is_IstioctlNotFound()
     {
-        Environment.SetEnvironmentVariable("PATH", Directory.CreateDirectory(Path.Combine(_dir, "empty")).FullName);
+        Environment.SetEnvironmentVariable("PATH", Directory.CreateDirectory(Path.Combine(TempDir, "empty")).FullName);
         using var ps = _fixture.NewSession();
-        var missing = Path.Combine(_dir, "nowhere", "istioctl");
+        var missing = Path.Combine(TempDir, "nowhere", "istioctl");
 
         var onPath = ps.Invoke(NewSpec + " | Install-IstioRemote -Context $C2", "x");
         var named = ps.Invoke(NewSpec + " | Install-IstioRemote -Context $C2 -IstioctlPath $args[1]", "x", missing);
@@ -306,13 +305,13 @@ public sealed class InstallIstioRemoteTests : IDisposable
     [Fact]
     public void A_file_that_is_not_an_IstioOperator_is_InstallSpecInvalid()
     {
-        var file = Path.Combine(_dir, "deployment.yaml");
+        var file = Path.Combine(TempDir, "deployment.yaml");
         File.WriteAllText(file, "apiVersion: apps/v1\nkind: Deployment\n");
         using var ps = _fixture.NewSession();
 
         var bad = ps.Invoke("Install-IstioRemote -Path $args[0] -Context $C2 -IstioctlPath $args[1]", file, StandIn);
         var missing = ps.Invoke("Install-IstioRemote -Path $args[0] -Context $C2 -IstioctlPath $args[1]", file + ".none", StandIn);
-        var folder = ps.Invoke("Install-IstioRemote -Path $args[0] -Context $C2 -IstioctlPath $args[1]", _dir, StandIn);
+        var folder = ps.Invoke("Install-IstioRemote -Path $args[0] -Context $C2 -IstioctlPath $args[1]", TempDir, StandIn);
 
         Assert.StartsWith("InstallSpecInvalid," + Cmdlet, Assert.Single(bad.Errors).FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidData, bad.Errors[0].CategoryInfo.Category);
@@ -330,7 +329,7 @@ public sealed class InstallIstioRemoteTests : IDisposable
     public async Task Stopping_kills_istioctl_and_removes_the_temporary_file()
     {
         // The stand-in waits for a handshake file that never comes; the pipeline is stopped meanwhile.
-        Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_WAIT_FOR", Path.Combine(_dir, "never"));
+        Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_WAIT_FOR", Path.Combine(TempDir, "never"));
         var ns = Ns("inst-stop");
         using var ps = _fixture.NewSession();
 

@@ -4,23 +4,23 @@ using YamlDotNet.RepresentationModel;
 namespace MeshCluster.Module.Tests;
 
 /// <summary>New-IstioRemoteInstallSpec through the real PowerShell engine (no cluster needed).</summary>
-public sealed class InstallSpecTests : IDisposable
+public sealed class InstallSpecTests : TempFolderTest
 {
     private const string Cmdlet = "MeshCluster.Commands.NewIstioRemoteInstallSpecCommand";
-    private readonly string _dir = Directory.CreateTempSubdirectory("install-spec-").FullName;
     private readonly PowerShellSession _ps = PowerShellSession.Start();
 
     public InstallSpecTests()
+        : base("install-spec-")
     {
         // Relative -Path resolves against PowerShell's location, which is not the process's working folder.
-        var set = _ps.Invoke("$ExecutionContext.SessionState.Path.SetLocation($args[0]) | ForEach-Object { }", _dir);
+        var set = _ps.Invoke("$ExecutionContext.SessionState.Path.SetLocation($args[0]) | ForEach-Object { }", TempDir);
         set.AssertSucceeded();
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         _ps.Dispose();
-        Directory.Delete(_dir, true);
+        base.Dispose();
     }
 
     private const string GuideYaml =
@@ -51,7 +51,7 @@ public sealed class InstallSpecTests : IDisposable
         Assert.Equal("istio-system", spec.Prop("Namespace"));
         Assert.Null(spec.Prop("Path"));
         Assert.Equal(GuideYaml, spec.Prop("Yaml"));
-        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+        Assert.Empty(Directory.GetFileSystemEntries(TempDir));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class InstallSpecTests : IDisposable
         var result = _ps.Invoke("New-IstioRemoteInstallSpec -ClusterName cluster2 -Network network1 -MeshId mesh1 -RemotePilotAddress 1.2.3.4 -Path work/cluster2/install.yaml -Verbose");
 
         result.AssertSucceeded();
-        var file = Path.Combine(_dir, "work", "cluster2", "install.yaml");
+        var file = Path.Combine(TempDir, "work", "cluster2", "install.yaml");
         Assert.Equal(file, Assert.Single(result.Output).Prop("Path"));
         Assert.Equal(GuideYaml, File.ReadAllText(file));
         Assert.Contains(result.Verbose, v => v.Contains(file, StringComparison.Ordinal));
@@ -76,7 +76,7 @@ public sealed class InstallSpecTests : IDisposable
     [Fact]
     public void An_existing_file_is_kept_without_Force_and_replaced_with_it()
     {
-        var file = Path.Combine(_dir, "install.yaml");
+        var file = Path.Combine(TempDir, "install.yaml");
         File.WriteAllText(file, "mine");
 
         var kept = _ps.Invoke("New-IstioRemoteInstallSpec c2 -Network n -MeshId m -RemotePilotAddress 1.2.3.4 -Path install.yaml");
@@ -86,7 +86,7 @@ public sealed class InstallSpecTests : IDisposable
         Assert.Equal(file, error.TargetObject);
         Assert.Empty(kept.Output);
         Assert.Equal("mine", File.ReadAllText(file));
-        Assert.Single(Directory.GetFileSystemEntries(_dir));
+        Assert.Single(Directory.GetFileSystemEntries(TempDir));
 
         var forced = _ps.Invoke("New-IstioRemoteInstallSpec c2 -Network n -MeshId m -RemotePilotAddress 1.2.3.4 -Path install.yaml -Force");
         Assert.Empty(forced.Errors);
@@ -100,7 +100,7 @@ public sealed class InstallSpecTests : IDisposable
         Assert.Empty(result.Errors);
         Assert.Null(result.Terminating);
         Assert.Empty(result.Output);
-        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+        Assert.Empty(Directory.GetFileSystemEntries(TempDir));
     }
 
     public static TheoryData<string, string, string, string> BadValues => new()
@@ -127,7 +127,7 @@ public sealed class InstallSpecTests : IDisposable
         Assert.Equal(target, error.TargetObject);
         Assert.Contains(text, error.Exception.Message);
         Assert.Empty(result.Output);
-        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+        Assert.Empty(Directory.GetFileSystemEntries(TempDir));
     }
 
     [Fact]
@@ -212,7 +212,6 @@ public sealed class InstallSpecTests : IDisposable
         var examples = _ps.Invoke("(Get-Help New-IstioRemoteInstallSpec -Examples).examples.example | ForEach-Object { $_.code }");
         Assert.True(examples.Output.Count >= 1);
     }
-
 
     private static (string Value, bool Quoted) Scalar(YamlNode node)
     {

@@ -16,7 +16,6 @@ public sealed class IstioctlStandInTests(ClustersFixture fixture) : IDisposable
 {
     private readonly TestCluster _c2 = fixture.Clusters.Cluster2;
     private readonly List<string> _namespaces = new();
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public void Dispose()
     {

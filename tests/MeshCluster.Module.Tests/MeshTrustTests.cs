@@ -1,7 +1,4 @@
-using System.Management.Automation;
-using System.Text;
 using k8s;
-using k8s.Models;
 using MeshCluster.TestGround;
 
 namespace MeshCluster.Module.Tests;
@@ -12,7 +9,6 @@ public sealed class MeshTrustTests(ClustersFixture fixture)
     private const string Cmdlet = "MeshCluster.Commands.TestIstioMeshTrustCommand";
     private readonly TestCluster _c1 = fixture.Clusters.Cluster1;
     private readonly TestCluster _c2 = fixture.Clusters.Cluster2;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private PowerShellSession Session()
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Management.Automation;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;

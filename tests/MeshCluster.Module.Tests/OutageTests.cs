@@ -24,7 +24,6 @@ public sealed class OutageGround : IAsyncLifetime
 public sealed class OutageTests(OutageGround ground) : IClassFixture<OutageGround>
 {
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(20);
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     private PowerShellSession Session()

@@ -31,7 +31,6 @@ public sealed class RemoteControlPlaneTests : IDisposable
         _c2 = fixture.Clusters.Cluster2;
     }
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     public void Dispose()

@@ -5,19 +5,16 @@ using System.Security.Cryptography.X509Certificates;
 namespace MeshCluster.Module.Tests;
 
 /// <summary>Every bad input of the trust step's file cmdlets, through the module: its error id, category and target, and nothing written.</summary>
-public sealed class TrustFileErrorTests(ClustersFixture fixture) : IDisposable
+public sealed class TrustFileErrorTests(ClustersFixture fixture) : TempFolderTest("trust-errors-")
 {
     private const string NewRootCmdlet = "MeshCluster.Commands.NewIstioCertificateAuthorityCommand";
     private const string GetRootCmdlet = "MeshCluster.Commands.GetIstioCertificateAuthorityCommand";
     private const string NewClusterCmdlet = "MeshCluster.Commands.NewIstioClusterCertificateCommand";
-    private readonly string _dir = Directory.CreateTempSubdirectory("trust-errors-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    private string P(string relative) => Path.Combine(TempDir, relative);
 
-    private string P(string relative) => Path.Combine(_dir, relative);
-
-    private string[] Files() => Directory.GetFileSystemEntries(_dir, "*", SearchOption.AllDirectories)
-        .Select(f => Path.GetRelativePath(_dir, f)).Order(StringComparer.Ordinal).ToArray();
+    private string[] Files() => Directory.GetFileSystemEntries(TempDir, "*", SearchOption.AllDirectories)
+        .Select(f => Path.GetRelativePath(TempDir, f)).Order(StringComparer.Ordinal).ToArray();
 
     [Fact]
     public void An_existing_root_is_kept_with_an_error_id_and_replaced_with_Force()

@@ -7,16 +7,12 @@ namespace MeshCluster.Module.Tests;
 /// New-/Get-IstioCertificateAuthority and New-IstioClusterCertificate through the module, as a user runs them: files, objects, error ids,
 /// and the private key in no stream, no property and no serialization. (The certificates' every field: the engine tests.)
 /// </summary>
-public sealed class TrustFilesTests(ClustersFixture fixture) : IDisposable
+public sealed class TrustFilesTests(ClustersFixture fixture) : TempFolderTest("trust-files-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("trust-files-").FullName;
+    private string P(string relative) => Path.Combine(TempDir, relative);
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string P(string relative) => Path.Combine(_dir, relative);
-
-    private string[] Files() => Directory.GetFileSystemEntries(_dir, "*", SearchOption.AllDirectories)
-        .Select(f => Path.GetRelativePath(_dir, f)).Order(StringComparer.Ordinal).ToArray();
+    private string[] Files() => Directory.GetFileSystemEntries(TempDir, "*", SearchOption.AllDirectories)
+        .Select(f => Path.GetRelativePath(TempDir, f)).Order(StringComparer.Ordinal).ToArray();
 
     private static bool HasOpenSsl() => File.Exists("/usr/bin/openssl") || (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
         .Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, "openssl")));
@@ -40,7 +36,7 @@ public sealed class TrustFilesTests(ClustersFixture fixture) : IDisposable
             $certs
             foreach ($c in 'cluster1', 'cluster2') { & openssl verify -CAfile "./certs/$c/root-cert.pem" "./certs/$c/cert-chain.pem" }
             & openssl x509 -noout -subject -issuer -ext basicConstraints,keyUsage,subjectAltName -in ./certs/cluster2/ca-cert.pem
-            """, _dir);
+            """, TempDir);
 
         result.AssertSucceeded();
         var root = result.Output[0];
@@ -104,7 +100,7 @@ public sealed class TrustFilesTests(ClustersFixture fixture) : IDisposable
             & openssl x509 -req -sha256 -days 3650 -signkey root-key.pem -extensions req_ext -extfile root-ca.conf -in root-cert.csr -out root-cert.pem 2>$null
             Get-IstioCertificateAuthority -Path . | New-IstioClusterCertificate -ClusterName cluster1 -Path . -KeySize 2048
             & openssl verify -CAfile cluster1/root-cert.pem cluster1/cert-chain.pem
-            """, _dir);
+            """, TempDir);
 
         result.AssertSucceeded();
         var cert = Assert.Single(result.Output, o => o.BaseObject is not string);

@@ -13,17 +13,13 @@ namespace MeshCluster.Module.Tests;
 /// warning, an intermediate Go's Verify refuses refused with its id, and the restart warning by the version of the istiod that runs
 /// (played by a Deployment as Istio's chart renders it).
 /// </summary>
-public sealed class TrustIstiodTests(ClustersFixture fixture) : IDisposable
+public sealed class TrustIstiodTests(ClustersFixture fixture) : TempFolderTest("trust-istiod-")
 {
     private const string Cmdlet = "MeshCluster.Commands.PublishIstioClusterCertificateCommand";
     private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
     private readonly TestCluster _c1 = fixture.Clusters.Cluster1;
-    private readonly string _dir = Directory.CreateTempSubdirectory("trust-istiod-").FullName;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string P(string relative) => Path.Combine(_dir, relative);
+    private string P(string relative) => Path.Combine(TempDir, relative);
 
     private static (X509Certificate2 Certificate, ECDsa Key) Ca(string subject, (X509Certificate2 Certificate, ECDsa Key)? issuer, int? pathLength = null, params string[] extendedUsages)
     {

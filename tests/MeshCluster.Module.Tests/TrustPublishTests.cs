@@ -11,17 +11,13 @@ namespace MeshCluster.Module.Tests;
 /// Publish-IstioClusterCertificate against the real API servers: the cacerts Secret as kubectl create secret makes it, idempotence, the
 /// refusal of another root and -Force, bad material refused before any request. Each test uses its own namespace.
 /// </summary>
-public sealed class TrustPublishTests(ClustersFixture fixture) : IDisposable
+public sealed class TrustPublishTests(ClustersFixture fixture) : TempFolderTest("trust-publish-")
 {
     private const string Cmdlet = "MeshCluster.Commands.PublishIstioClusterCertificateCommand";
     private static readonly string[] Four = { "ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem" };
     private readonly TestCluster _c1 = fixture.Clusters.Cluster1;
-    private readonly string _dir = Directory.CreateTempSubdirectory("trust-publish-").FullName;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string P(string relative) => Path.Combine(_dir, relative);
+    private string P(string relative) => Path.Combine(TempDir, relative);
 
     /// <summary>A session with $root (ECDSA, in ./certs) and $certs (c1, c2; RSA 2048) made.</summary>
     private PowerShellSession Session()

@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using k8s;
 using k8s.Autorest;
-using k8s.Models;
 using MeshCluster.TestGround;
 
 namespace MeshCluster.Module.Tests;
@@ -41,7 +40,6 @@ public sealed class TrustWorkflowTests(ClustersFixture fixture) : IAsyncLifetime
     private readonly TestCluster _c1 = fixture.Clusters.Cluster1;
     private readonly TestCluster _c2 = fixture.Clusters.Cluster2;
     private readonly string _dir = Directory.CreateTempSubdirectory("trust-workflow-").FullName;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private readonly string? _savedVersion = Environment.GetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION");
 

@@ -17,7 +17,6 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
 {
     private const string Cmdlet = "MeshCluster.Commands.WaitIstioControlPlaneCommand";
     private readonly TestCluster _cluster = fixture.Clusters.Cluster2;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Text;
 using k8s;
-using k8s.Models;
 using MeshCluster.TestGround;
 
 namespace MeshCluster.Module.Tests;
@@ -33,8 +32,6 @@ public sealed class WorkflowTests : IDisposable
         _fixture = fixture;
         Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", "1.7.8");
     }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task The_whole_guide_runs_as_one_pipeline_and_twice_changes_nothing()

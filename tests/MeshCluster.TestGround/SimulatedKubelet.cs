@@ -152,6 +152,8 @@ public sealed class SimulatedKubelet : IAsyncDisposable
 
         var n = Interlocked.Increment(ref _ipCounter);
         var podIp = $"10.244.{(n / 250) % 250}.{n % 250 + 2}"; // a status value only; nothing listens there
+        // A status as kubectl describes one, a group of fields a row; IDE0055 would put each field on a line of its own.
+#pragma warning disable IDE0055
         var initStatuses = initContainers.Select(c => new V1ContainerStatus
         {
             Name = c.Name, Image = c.Image, ImageID = $"docker-pullable://{c.Image}", Ready = true, RestartCount = 0,
@@ -192,6 +194,7 @@ public sealed class SimulatedKubelet : IAsyncDisposable
                 },
             },
         };
+#pragma warning restore IDE0055
 
         var ready = fate == PodFate.Ready;
         var notReadyMessage = $"containers with unready status: [{string.Join(" ", containers.Select(c => c.Name))}]";

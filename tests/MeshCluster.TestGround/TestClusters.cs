@@ -68,7 +68,7 @@ public sealed class TestClusters : IAsyncDisposable
         {
             if (!File.Exists(binary))
             {
-                throw new FileNotFoundException($"{binary} is missing: build the Kubernetes binaries with tests/testground/install.sh (or set KUBEBUILDER_ASSETS).", binary);
+                throw new FileNotFoundException($"{binary} is missing: build the Kubernetes binaries with tests/MeshCluster.TestGround/install.sh (or set KUBEBUILDER_ASSETS).", binary);
             }
         }
 

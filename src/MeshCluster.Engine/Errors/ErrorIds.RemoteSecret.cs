@@ -1,6 +1,6 @@
 namespace MeshCluster.Engine.Errors;
 
-/// <summary>Publish-IstioRemoteSecret.</summary>
+/// <summary>Publish-IstioRemoteSecret (what follows a first publish: ErrorIds.RemoteSecret.Upkeep.cs).</summary>
 public static partial class ErrorIds
 {
     public const string ServiceAccountNotFound = nameof(ServiceAccountNotFound);
@@ -22,7 +22,7 @@ public static partial class ErrorIds
 
     public const string RemoteSecretFileFailed = nameof(RemoteSecretFileFailed);
 
-    /// <summary>-Server is no absolute http(s) URL.</summary>
+    /// <summary>-Server is no absolute https URL (istiod would send the token in clear over http).</summary>
     public const string RemoteServerInvalid = nameof(RemoteServerInvalid);
 
     /// <summary>-Name is the primary's own cluster name (its istiod's CLUSTER_ID): istiod would ignore the Secret. -Force publishes it anyway.</summary>

@@ -7,7 +7,7 @@ public static partial class ErrorIds
     public const string KubeConfigInvalid = nameof(KubeConfigInvalid);
     public const string KubeContextNotFound = nameof(KubeContextNotFound);
     public const string KubeCredentialPluginFailed = nameof(KubeCredentialPluginFailed);
-    /// <summary>-Timeout of Get-IstioDiscoveryAddress is not positive.</summary>
+    /// <summary>Get-IstioDiscoveryAddress: -Timeout is zero, negative or more than 7 days.</summary>
     public const string TimeoutInvalid = nameof(TimeoutInvalid);
 
     public const string KubeApiUnreachable = nameof(KubeApiUnreachable);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Management.Automation;
 using System.Text;
 using k8s;
 using k8s.Exceptions;

@@ -29,6 +29,7 @@ public static class ValuesMerger
 }
 
 /// <summary>A string-keyed map that keeps insertion order (the YAML key order); replacing a value keeps its place.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1710", Justification = "Named as what it holds, a YAML map of Helm values; renaming the type gains nothing.")]
 public sealed class ValueMap : IReadOnlyDictionary<string, object?>
 {
     private readonly List<string> _order = new();

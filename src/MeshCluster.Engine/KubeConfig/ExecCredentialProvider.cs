@@ -16,6 +16,9 @@ namespace MeshCluster.Engine.KubeConfig;
 /// what the plugin said on stderr, never what it printed on stdout (that is where the token is).
 /// The token is kept until the expiry the plugin gives (for the whole session when it gives none).
 /// </summary>
+// CA1001: the provider lives as long as the cached client that holds it (the session); its gate is a SemaphoreSlim
+// without a wait handle, which holds nothing to release.
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Lives as long as the session's cached client; SemaphoreSlim without a wait handle holds nothing.")]
 internal sealed class ExecCredentialProvider : ITokenProvider
 {
     /// <summary>kubectl gives a plugin no limit; two minutes is KubernetesClient's, and enough for an interactive-free login.</summary>

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using k8s;
 using k8s.KubeConfigModels;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Input;

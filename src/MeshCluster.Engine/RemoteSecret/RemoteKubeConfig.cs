@@ -1,3 +1,5 @@
+using MeshCluster.Engine.Yaml;
+
 namespace MeshCluster.Engine.RemoteSecret;
 
 /// <summary>What the kubeconfig in a remote secret says: how istiod reaches and authenticates to the remote cluster.</summary>
@@ -70,6 +72,6 @@ public static class RemoteKubeConfig
                     },
                 },
         };
-        return RemoteYaml.Serialize(config);
+        return KubectlYaml.Serialize(config);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using k8s.Models;
+using MeshCluster.Engine.Yaml;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -58,7 +59,7 @@ public static class RemoteSecretManifest
             ["type"] = desired.Type ?? "Opaque",
             ["stringData"] = desired.Data.ToDictionary(d => d.Key, d => Encoding.UTF8.GetString(d.Value)),
         };
-        return RemoteYaml.Serialize(document);
+        return KubectlYaml.Serialize(document);
     }
 
     private static bool Contains(IDictionary<string, string>? have, IDictionary<string, string>? want) =>

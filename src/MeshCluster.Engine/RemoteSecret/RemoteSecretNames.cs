@@ -1,7 +1,4 @@
-using System.Management.Automation;
 using System.Net;
-using System.Text.RegularExpressions;
-using MeshCluster.Engine.Errors;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -43,7 +40,10 @@ public static partial class RemoteSecretNames
     public static bool IsGeneratedTokenSecretName(string? secretName, string serviceAccount) =>
         secretName is not null && secretName.Length == serviceAccount.Length + 12 &&
         secretName.StartsWith(serviceAccount + "-token-", StringComparison.Ordinal) &&
-        secretName.AsSpan(serviceAccount.Length + 7).IndexOfAnyExcept("bcdfghjklmnpqrstvwxz2456789") < 0;
+        secretName.AsSpan(serviceAccount.Length + 7).IndexOfAnyExcept(TokenSuffixAlphabet) < 0;
+
+    // The alphabet of Kubernetes' random name suffixes (utilrand.String: no vowels, no 0, 1, 3).
+    private static readonly System.Buffers.SearchValues<char> TokenSuffixAlphabet = System.Buffers.SearchValues.Create("bcdfghjklmnpqrstvwxz2456789");
 
     /// <summary>True when the URL's host is a loopback name or address, which the primary's istiod cannot reach.</summary>
     public static bool IsLoopbackServer(string? server)

@@ -1,12 +1,10 @@
 using System.Management.Automation;
-using MeshCluster.Engine.DayTwo;
-using MeshCluster.Engine.Naming;
-using System.Text;
 using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 using MeshCluster.Engine.Istiod;
+using MeshCluster.Engine.Naming;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -43,20 +41,17 @@ public static class RemoteSecretPublisher
 {
     public const string Activity = "Publishing the Istio remote secret";
 
-    /// <param name="primary">Where the Secret goes; null only with an OutFile.</param>
-    /// <param name="shouldProcess">Asked once, before the first change anywhere: (target, action).</param>
-    /// <returns>Null when <paramref name="shouldProcess"/> declined.</returns>
-    public static async Task<IstioRemoteSecret?> PublishAsync(KubeConnection remote, KubeConnection? primary, RemoteSecretRequest request,
-        Func<string, string, Task<bool>> shouldProcess, IOperationReporter reporter, CancellationToken ct)
+    /// <summary>
+    /// Every check of the request that needs no cluster: the cmdlet calls it before connecting anywhere, so a bad argument
+    /// changes nothing (and <see cref="PublishAsync"/> starts with it, for any other caller).
+    /// </summary>
+    public static void Validate(RemoteSecretRequest request)
     {
-        // Every argument check comes before the first request, so a bad one changes nothing.
         ClusterNameRule.Validate(request.ClusterName);
         KubeNameRule.RequireNamespace(request.Namespace, "-Namespace");
         KubeNameRule.RequireName(request.ServiceAccount, "-ServiceAccount");
-        var server = request.Server ?? remote.Server;
-        ValidateServer(server, request.Server is not null);
+        if (request.Server is not null) ValidateServer(request.Server, given: true);
         if (request.TokenLifetime is { } lifetime) TokenRequestSource.Validate(lifetime);
-        if ((request.OutFile is null || request.RotateToken) && primary is null) throw new ArgumentNullException(nameof(primary));
         // A file is applied later, by someone else: revoking now would leave the primary with a dead token until then.
         if (request.RotateToken && request.OutFile is not null) throw new ArgumentException("-RotateToken applies the Secret itself; it cannot write a file.", nameof(request));
         if (request.OutFile is { } outFile && Directory.Exists(outFile))
@@ -64,6 +59,19 @@ public static class RemoteSecretPublisher
             throw new MeshClusterException(ErrorIds.RemoteSecretFileFailed, ErrorCategory.InvalidArgument,
                 $"-OutFile '{outFile}' is a folder; give a file path.", target: outFile);
         }
+    }
+
+    /// <param name="primary">Where the Secret goes; null only with an OutFile.</param>
+    /// <param name="shouldProcess">Asked once, before the first change anywhere: (target, action).</param>
+    /// <returns>Null when <paramref name="shouldProcess"/> declined.</returns>
+    public static async Task<IstioRemoteSecret?> PublishAsync(KubeConnection remote, KubeConnection? primary, RemoteSecretRequest request,
+        Func<string, string, Task<bool>> shouldProcess, IOperationReporter reporter, CancellationToken ct)
+    {
+        // Every argument check comes before the first request, so a bad one changes nothing.
+        Validate(request);
+        var server = request.Server ?? remote.Server;
+        if (request.Server is null) ValidateServer(server, given: false);
+        if ((request.OutFile is null || request.RotateToken) && primary is null) throw new ArgumentNullException(nameof(primary));
 
         var ns = request.Namespace;
         var secretName = RemoteSecretNames.SecretName(request.ClusterName);

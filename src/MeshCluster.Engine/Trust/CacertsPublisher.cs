@@ -64,7 +64,7 @@ public static class CacertsPublisher
             {
                 var roots = CacertsSecret.RootThumbprints(existing);
                 var sameRoot = roots.Contains(validated.RootThumbprint, StringComparer.Ordinal);
-                previousRoot = sameRoot ? null : roots.FirstOrDefault() ?? "(none readable)";
+                previousRoot = sameRoot ? null : roots.Count > 0 ? roots[0] : "(none readable)";
                 if (!sameRoot && !force) throw Conflict(connection, @namespace, previousRoot!, validated.RootThumbprint);
                 action = sameRoot ? ClusterCertificateAction.Updated : ClusterCertificateAction.Replaced;
                 WarnIfAnotherCluster(existing, validated, connection, @namespace, reporter);

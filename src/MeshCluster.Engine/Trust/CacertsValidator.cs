@@ -63,8 +63,11 @@ public static class CacertsValidator
     /// <summary>OpenSSL's short names, the same on every platform (the OS's friendly names are not).</summary>
     private static readonly Dictionary<string, string> UsageNames = new(StringComparer.Ordinal)
     {
-        ["1.3.6.1.5.5.7.3.2"] = "clientAuth", ["1.3.6.1.5.5.7.3.3"] = "codeSigning", ["1.3.6.1.5.5.7.3.4"] = "emailProtection",
-        ["1.3.6.1.5.5.7.3.8"] = "timeStamping", ["1.3.6.1.5.5.7.3.9"] = "OCSPSigning",
+        ["1.3.6.1.5.5.7.3.2"] = "clientAuth",
+        ["1.3.6.1.5.5.7.3.3"] = "codeSigning",
+        ["1.3.6.1.5.5.7.3.4"] = "emailProtection",
+        ["1.3.6.1.5.5.7.3.8"] = "timeStamping",
+        ["1.3.6.1.5.5.7.3.9"] = "OCSPSigning",
     };
 
     /// <exception cref="TrustMaterialException">The first problem found, in words.</exception>

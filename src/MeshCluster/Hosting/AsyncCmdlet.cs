@@ -9,31 +9,19 @@ namespace MeshCluster.Hosting;
 /// asks for is queued and performed on the pipeline thread, which PowerShell requires. Ctrl+C
 /// (StopProcessing) cancels the token, so a request or wait in flight ends at once. Every message passes
 /// through <see cref="SecretRedactor"/>.
-/// Each pipeline input is one item of work. With <see cref="MaxConcurrency"/> 1 (the default) an input is
-/// done before the next is read; a cmdlet that talks to many clusters raises it (-ThrottleLimit), and then
-/// up to that many inputs run at once, their results written as each completes.
+/// Each pipeline input is one item of work, done before the next is read. The chain above it: <see cref="KubeConfigCmdlet"/>
+/// adds -KubeConfig, <see cref="KubeCmdlet"/> -Context, <see cref="FanOutCmdlet"/> -ThrottleLimit and inputs worked on at once.
 /// </summary>
-public abstract class AsyncCmdlet : PSCmdlet
+public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Running> _running = new();
-    private readonly AsyncLocal<IOperationReporter?> _itemReporter = new();
     private PipelineQueue? _queue;
     private PipelineReporter? _reporter;
     private int _nextActivityId;
-    private int _parentId = -1;
-    private bool _parentShown;
-    private int _started;
-    private int _done;
 
-    private sealed record Running(Task Task, PipelineReporter? Reporter);
-
-    /// <summary>One input's work: made on the pipeline thread from the parameters bound for that input
-    /// (they change with the next one), run off it. <paramref name="Name"/> labels its progress (a context).</summary>
-    private protected sealed record PipelineItem(string? Name, Func<CancellationToken, Task> Work);
-
-    /// <summary>How many inputs may be worked on at once; 1 keeps them in order, one after the other.</summary>
-    private protected virtual int MaxConcurrency => 1;
+    /// <summary>Work started and not yet reaped; <see cref="Reporter"/> is an input's own in a fan-out.</summary>
+    private protected sealed record Running(Task Task, PipelineReporter? Reporter);
 
     /// <summary>Resolves what needs the runspace, then runs <see cref="BeginProcessingAsync"/>.</summary>
     protected sealed override void BeginProcessing()
@@ -46,48 +34,22 @@ public abstract class AsyncCmdlet : PSCmdlet
     /// <summary>Work that needs the runspace (paths, session state): runs on the pipeline thread first.</summary>
     protected virtual void BeginOnPipelineThread() { }
 
-    /// <summary>Starts this input's work, once fewer than <see cref="MaxConcurrency"/> are running.</summary>
-    protected sealed override void ProcessRecord()
-    {
-        PipelineItem item;
-        try
-        {
-            item = NextItem();
-        }
-        catch (Exception ex)
-        {
-            ErrorRecords.Report(this, ex);
-            return;
-        }
+    /// <summary>Runs this input's work (<see cref="ProcessInput"/>).</summary>
+    protected sealed override void ProcessRecord() => ProcessInput();
 
-        if (MaxConcurrency <= 1)
-        {
-            RunNow(item.Work);
-            return;
-        }
-
-        Guard(() =>
-        {
-            while (_running.Count >= MaxConcurrency) AwaitAny();
-            Start(item);
-        });
-    }
-
-    /// <summary>Waits for every input still running, then runs <see cref="EndProcessingAsync"/>.</summary>
+    /// <summary>Finishes the inputs still running (<see cref="FinishInputs"/>), then runs <see cref="EndProcessingAsync"/>.</summary>
     protected sealed override void EndProcessing()
     {
-        Guard(() =>
-        {
-            while (_running.Count > 0) AwaitAny();
-        });
-        if (_parentShown) WriteProgress(new ProgressRecord(_parentId, ParentActivity, "Completed") { RecordType = ProgressRecordType.Completed });
+        FinishInputs();
         if (Overrides(nameof(EndProcessingAsync))) RunNow(EndProcessingAsync);
         _queue?.Close();
     }
 
-    /// <summary>This input's work. The default runs <see cref="ProcessRecordAsync"/>, which may read the bound
-    /// parameters while it runs: right for one input at a time. A cmdlet that fans out takes them here instead.</summary>
-    private protected virtual PipelineItem NextItem() => new(null, ProcessRecordAsync);
+    /// <summary>One input: <see cref="ProcessRecordAsync"/> run to its end, which may read the bound parameters while it runs.</summary>
+    private protected virtual void ProcessInput() => RunNow(ProcessRecordAsync);
+
+    /// <summary>What EndProcessing waits for before its own work: nothing here, as each input ended before the next.</summary>
+    private protected virtual void FinishInputs() { }
 
     /// <summary>BeginProcessing's work, off the pipeline thread.</summary>
     protected virtual Task BeginProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -106,8 +68,25 @@ public abstract class AsyncCmdlet : PSCmdlet
         key.Item1.GetMethod(key.Item2, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)
             ?.DeclaringType != typeof(AsyncCmdlet));
 
+    /// <summary>Disposes the token source behind Ctrl+C; PowerShell disposes a cmdlet that is IDisposable when the pipeline ends.</summary>
+    public void Dispose()
+    {
+        // Work that outlived the 5 s Guard gives it may still hold the token: the source is left to the collector then.
+        if (_running.All(r => r.Task.IsCompleted)) _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The token the async work gets: cancelled by Ctrl+C, a terminating error or -ErrorAction Stop.</summary>
+    private protected CancellationToken StopToken => _stopping.Token;
+
+    /// <summary>The work started and not yet reaped.</summary>
+    private protected List<Running> RunningWork => _running;
+
+    /// <summary>A progress activity id of this command's own.</summary>
+    private protected int NextActivityId() => Interlocked.Increment(ref _nextActivityId);
+
     /// <summary>Runs work to its end, writing as it goes; its failure is reported here.</summary>
-    private void RunNow(Func<CancellationToken, Task> work)
+    private protected void RunNow(Func<CancellationToken, Task> work)
     {
         var task = Task.Run(async () =>
         {
@@ -126,45 +105,8 @@ public abstract class AsyncCmdlet : PSCmdlet
         });
     }
 
-    private void Start(PipelineItem item)
-    {
-        if (_parentId < 0) _parentId = Interlocked.Increment(ref _nextActivityId);
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        var reporter = new PipelineReporter(this, activity =>
-        {
-            lock (ids)
-            {
-                if (!ids.TryGetValue(activity, out var id)) ids[activity] = id = Interlocked.Increment(ref _nextActivityId);
-                return id;
-            }
-        }, _parentId, item.Name);
-        var task = Task.Run(async () =>
-        {
-            _itemReporter.Value = reporter;
-            AmbientReporter.Set(reporter);
-            await item.Work(_stopping.Token).ConfigureAwait(false);
-        });
-        _running.Add(new Running(task, reporter));
-        _started++;
-        ShowParent();
-    }
-
-    /// <summary>Writes until one running input ends, then reports how it ended.</summary>
-    private void AwaitAny()
-    {
-        var any = Task.WhenAny(_running.Select(r => r.Task));
-        Pump(any);
-        foreach (var finished in _running.Where(r => r.Task.IsCompleted).ToArray())
-        {
-            _running.Remove(finished);
-            _done++;
-            finished.Reporter?.CompleteAll();
-            ShowParent();
-            Reap(finished);
-        }
-    }
-
-    private void Pump(Task until)
+    /// <summary>Writes what the work queues until <paramref name="until"/> ends.</summary>
+    private protected void Pump(Task until)
     {
         try
         {
@@ -177,7 +119,7 @@ public abstract class AsyncCmdlet : PSCmdlet
     }
 
     /// <summary>Reports a finished task's failure: non-terminating errors go on, anything else ends the command.</summary>
-    private void Reap(Running finished)
+    private protected void Reap(Running finished)
     {
         if (!finished.Task.IsFaulted && !finished.Task.IsCanceled) return;
         var failure = finished.Task.IsCanceled
@@ -191,7 +133,7 @@ public abstract class AsyncCmdlet : PSCmdlet
     /// Whatever ends the command early (Ctrl+C, a terminating error, -ErrorAction Stop) cancels the inputs still
     /// running and waits for them to let go, so none goes on changing a cluster behind the user's back.
     /// </summary>
-    private void Guard(Action body)
+    private protected void Guard(Action body)
     {
         try
         {
@@ -214,20 +156,6 @@ public abstract class AsyncCmdlet : PSCmdlet
             _queue?.Close();
             throw;
         }
-    }
-
-    private string ParentActivity => MyInvocation.MyCommand?.Name ?? GetType().Name;
-
-    /// <summary>The parent record, from the second input on: a command with one input has no use for "1 of 1".</summary>
-    private void ShowParent()
-    {
-        if (_started < 2) return;
-        _parentShown = true;
-        var running = _started - _done;
-        WriteProgress(new ProgressRecord(_parentId, ParentActivity, $"{_done} of {_started} done, {running} running")
-        {
-            PercentComplete = _started == 0 ? 0 : 100 * _done / _started,
-        });
     }
 
     /// <summary>Runs <paramref name="write"/> on the pipeline thread: at once when called there, else queued.</summary>
@@ -263,7 +191,10 @@ public abstract class AsyncCmdlet : PSCmdlet
     }
 
     /// <summary>What engine code reports through: the running input's reporter in a fan-out, else the command's.</summary>
-    private protected IOperationReporter Reporter => _itemReporter.Value ?? (_reporter ??= new PipelineReporter(this, TopLevelActivityId));
+    private protected IOperationReporter Reporter => ItemReporter ?? (_reporter ??= new PipelineReporter(this, TopLevelActivityId));
+
+    /// <summary>The running input's own reporter, where inputs run at once (<see cref="FanOutCmdlet"/>).</summary>
+    private protected virtual IOperationReporter? ItemReporter => null;
 
     private readonly Dictionary<string, int> _topLevelIds = new(StringComparer.Ordinal);
 
@@ -271,7 +202,7 @@ public abstract class AsyncCmdlet : PSCmdlet
     {
         lock (_topLevelIds)
         {
-            if (!_topLevelIds.TryGetValue(activity, out var id)) _topLevelIds[activity] = id = Interlocked.Increment(ref _nextActivityId);
+            if (!_topLevelIds.TryGetValue(activity, out var id)) _topLevelIds[activity] = id = NextActivityId();
             return id;
         }
     }

@@ -6,6 +6,7 @@ namespace MeshCluster.Hosting;
 /// Work for the pipeline thread, queued from the thread pool: PowerShell takes Write* calls on the
 /// pipeline thread only. <see cref="PumpUntil"/> runs the queue there until a task ends or Ctrl+C.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A work item that outlived the pipeline may still Post; a disposed event would throw at it. Close() ends the queue.")]
 internal sealed class PipelineQueue
 {
     private readonly ConcurrentQueue<Action> _writes = new();

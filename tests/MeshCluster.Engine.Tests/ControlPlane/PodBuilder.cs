@@ -29,19 +29,30 @@ internal static class PodBuilder
 
     public static V1ContainerStatus Running(string name, bool ready = true, int restarts = 0) => new()
     {
-        Name = name, Ready = ready, RestartCount = restarts, Image = "istio/pilot", ImageID = "x",
+        Name = name,
+        Ready = ready,
+        RestartCount = restarts,
+        Image = "istio/pilot",
+        ImageID = "x",
         State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = Now } },
     };
 
     public static V1ContainerStatus Waiting(string name, string reason, string message, int restarts = 0) => new()
     {
-        Name = name, Ready = false, RestartCount = restarts, Image = "istio/pilot", ImageID = "x",
+        Name = name,
+        Ready = false,
+        RestartCount = restarts,
+        Image = "istio/pilot",
+        ImageID = "x",
         State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = reason, Message = message } },
     };
 
     public static V1ContainerStatus Terminated(string name, string? reason, int exitCode) => new()
     {
-        Name = name, Ready = false, Image = "istio/pilot", ImageID = "x",
+        Name = name,
+        Ready = false,
+        Image = "istio/pilot",
+        ImageID = "x",
         State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { Reason = reason, ExitCode = exitCode } },
     };
 

@@ -11,7 +11,7 @@ public class InstallSpecValidatorTests
     [InlineData("cluster2", "", "mesh1", "192.0.2.1", "Network")]
     [InlineData("cluster2", "network1", " ", "192.0.2.1", "MeshId")]
     [InlineData("cluster2", "network1", "mesh1", "", "RemotePilotAddress")]
-    public void EmptyValues(string cluster, string network, string mesh, string address, string parameter)
+    public void An_empty_value_is_refused_naming_its_parameter(string cluster, string network, string mesh, string address, string parameter)
     {
         var ex = Assert.Throws<MeshClusterException>(() => InstallSpecValidator.Validate(new InstallSpecParameters(cluster, network, mesh, address)));
         Assert.Equal(ErrorIds.InstallSpecValueEmpty, ex.ErrorId);
@@ -27,7 +27,7 @@ public class InstallSpecValidatorTests
     [InlineData("cluster.two")]
     [InlineData("cluster 2")]
     [InlineData("a123456789012345678901234567890123456789012345678901234567890123")]
-    public void ClusterNameMustBeADns1123Label(string cluster)
+    public void A_cluster_name_must_be_a_DNS_1123_label(string cluster)
     {
         var ex = Assert.Throws<MeshClusterException>(() => InstallSpecValidator.Validate(new InstallSpecParameters(cluster, "n", "m", "192.0.2.1")));
         Assert.Equal(ErrorIds.ClusterNameInvalid, ex.ErrorId);
@@ -40,7 +40,8 @@ public class InstallSpecValidatorTests
     [InlineData("cluster2")]
     [InlineData("2")]
     [InlineData("a12345678901234567890123456789012345678901234567890123456789012")]
-    public void GoodClusterNames(string cluster) => InstallSpecValidator.Validate(new InstallSpecParameters(cluster, "n", "m", "192.0.2.1"));
+    public void A_DNS_1123_label_of_up_to_63_characters_is_a_good_cluster_name(string cluster) =>
+        Assert.Null(Record.Exception(() => InstallSpecValidator.Validate(new InstallSpecParameters(cluster, "n", "m", "192.0.2.1"))));
 
     [Theory]
     [InlineData("1.2.3")]
@@ -52,7 +53,7 @@ public class InstallSpecValidatorTests
     [InlineData("-bad.example.com")]
     [InlineData("under_score.example.com")]
     [InlineData("a..b")]
-    public void AddressMustBeAnIpOrDnsName(string address)
+    public void The_address_must_be_an_IP_or_a_DNS_name(string address)
     {
         var ex = Assert.Throws<MeshClusterException>(() => InstallSpecValidator.Validate(new InstallSpecParameters("c", "n", "m", address)));
         Assert.Equal(ErrorIds.RemotePilotAddressInvalid, ex.ErrorId);
@@ -67,5 +68,6 @@ public class InstallSpecValidatorTests
     [InlineData("a1b2-elb.us-east-1.elb.amazonaws.com")]
     [InlineData("localhost")]
     [InlineData("istiod.example.com.")]
-    public void GoodAddresses(string address) => InstallSpecValidator.Validate(new InstallSpecParameters("c", "n", "m", address));
+    public void An_IP_address_or_a_DNS_name_is_a_good_address(string address) =>
+        Assert.Null(Record.Exception(() => InstallSpecValidator.Validate(new InstallSpecParameters("c", "n", "m", address))));
 }

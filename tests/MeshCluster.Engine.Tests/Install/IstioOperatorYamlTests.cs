@@ -88,7 +88,7 @@ public class IstioOperatorYamlTests
     [InlineData("{x}")]
     [InlineData("[x]")]
     [InlineData("x ")]
-    public void StringsStayStrings(string network)
+    public void Strings_that_look_like_other_types_stay_strings(string network)
     {
         var yaml = Build(new InstallSpecParameters("cluster2", network, network, "192.0.2.10"));
 
@@ -107,7 +107,7 @@ public class IstioOperatorYamlTests
     [InlineData("network1")]
     [InlineData("mesh-1")]
     [InlineData("Net.work_1/a")]
-    public void PlainStringsStayPlain(string network)
+    public void Plain_strings_stay_plain(string network)
     {
         var yaml = Build(new InstallSpecParameters("cluster2", network, "mesh1", "192.0.2.10"));
         Assert.Contains($"      network: {network}\n", yaml);
@@ -184,7 +184,7 @@ public class IstioOperatorYamlTests
     [InlineData("clusterName")]
     [InlineData("network")]
     [InlineData("global")]
-    public void ValuesMayNotContradictTheNamedParameters(string what)
+    public void Values_may_not_contradict_the_named_parameters(string what)
     {
         object global = what switch
         {
@@ -231,7 +231,7 @@ public class IstioOperatorYamlTests
     [InlineData("just text")]
     [InlineData("a: [unclosed\n")]
     [InlineData("")]
-    public void ReaderRejectsWhatIsNotAnIstioOperator(string yaml)
+    public void The_reader_rejects_what_is_not_an_IstioOperator(string yaml)
     {
         var ex = Assert.Throws<MeshClusterException>(() => IstioOperatorReader.Read(yaml, "/x/spec.yaml"));
         Assert.Equal(ErrorIds.InstallSpecInvalid, ex.ErrorId);

@@ -4,15 +4,11 @@ using MeshCluster.Engine.Install;
 
 namespace MeshCluster.Engine.Tests.Install;
 
-public sealed class IstioctlLocatorTests : IDisposable
+public sealed class IstioctlLocatorTests() : TempFolderTest("istioctl-locator-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("istioctl-locator-").FullName;
-
-    public void Dispose() => Directory.Delete(_root, true);
-
     private string MakeIstioctl(string folder, string name = "istioctl", bool executable = true)
     {
-        var dir = Directory.CreateDirectory(Path.Combine(_root, folder)).FullName;
+        var dir = Directory.CreateDirectory(Path.Combine(TempDir, folder)).FullName;
         var file = Path.Combine(dir, name);
         File.WriteAllText(file, "#!/bin/sh\n");
         if (!OperatingSystem.IsWindows())
@@ -46,7 +42,7 @@ public sealed class IstioctlLocatorTests : IDisposable
         var notExecutable = MakeIstioctl("a", executable: false);
         var second = MakeIstioctl("b");
         var third = MakeIstioctl("c");
-        var path = string.Join(Path.PathSeparator, Path.Combine(_root, "missing"), Path.GetDirectoryName(notExecutable), "", Path.GetDirectoryName(second), Path.GetDirectoryName(third));
+        var path = string.Join(Path.PathSeparator, Path.Combine(TempDir, "missing"), Path.GetDirectoryName(notExecutable), "", Path.GetDirectoryName(second), Path.GetDirectoryName(third));
         Assert.Equal(second, IstioctlLocator.Locate(null, null, path, false));
     }
 
@@ -60,8 +56,8 @@ public sealed class IstioctlLocatorTests : IDisposable
     [Fact]
     public void Nothing_on_PATH_is_IstioctlNotFound()
     {
-        Directory.CreateDirectory(Path.Combine(_root, "empty"));
-        var ex = Assert.Throws<MeshClusterException>(() => IstioctlLocator.Locate(null, null, Path.Combine(_root, "empty"), false));
+        Directory.CreateDirectory(Path.Combine(TempDir, "empty"));
+        var ex = Assert.Throws<MeshClusterException>(() => IstioctlLocator.Locate(null, null, Path.Combine(TempDir, "empty"), false));
         Assert.Equal(ErrorIds.IstioctlNotFound, ex.ErrorId);
         Assert.Equal(ErrorCategory.ObjectNotFound, ex.Category);
         Assert.Equal("istioctl", ex.Target);
@@ -74,7 +70,7 @@ public sealed class IstioctlLocatorTests : IDisposable
     public void AMissingNamedPathIsNotReplacedByPath(bool viaParameter)
     {
         var onPath = MakeIstioctl("path");
-        var missing = Path.Combine(_root, "nope", "istioctl");
+        var missing = Path.Combine(TempDir, "nope", "istioctl");
         var ex = Assert.Throws<MeshClusterException>(() =>
             IstioctlLocator.Locate(viaParameter ? missing : null, viaParameter ? null : missing, Path.GetDirectoryName(onPath), false));
         Assert.Equal(ErrorIds.IstioctlNotFound, ex.ErrorId);

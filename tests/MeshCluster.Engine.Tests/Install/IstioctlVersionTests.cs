@@ -13,7 +13,7 @@ public class IstioctlVersionTests
     [InlineData("1.6.14-distroless", 1, 6, 14, false)]
     [InlineData("1.25-alpha.abc", 1, 25, 0, true)]
     [InlineData("2.0.0", 2, 0, 0, true)]
-    public void ParsesTheClientVersion(string text, int major, int minor, int patch, bool install)
+    public void Parses_the_client_version(string text, int major, int minor, int patch, bool install)
     {
         var json = "{\"clientVersion\":{\"version\":\"" + text + "\",\"revision\":\"abc\",\"golang_version\":\"go1.14.7\",\"status\":\"Clean\",\"tag\":\"" + text + "\"}}";
         var v = IstioctlVersion.Parse(json, "/bin/istioctl");
@@ -35,7 +35,7 @@ public class IstioctlVersionTests
     [InlineData("{\"clientVersion\":{}}")]
     [InlineData("{\"serverVersion\":{\"version\":\"1.6.8\"}}")]
     [InlineData("{not json}")]
-    public void UnparseableVersionIsAnError(string output)
+    public void An_unparseable_version_is_an_error(string output)
     {
         var ex = Assert.Throws<MeshClusterException>(() => IstioctlVersion.Parse(output, "/opt/istioctl"));
         Assert.Equal(ErrorIds.IstioctlVersionUnknown, ex.ErrorId);

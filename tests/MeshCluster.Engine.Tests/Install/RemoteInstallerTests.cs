@@ -6,23 +6,20 @@ using MeshCluster.Engine.Tests.TestSupport;
 namespace MeshCluster.Engine.Tests.Install;
 
 /// <summary>The orchestration with a /bin/sh istioctl that records its arguments (no cluster involved).</summary>
-public sealed class RemoteInstallerTests : IDisposable
+public sealed class RemoteInstallerTests() : TempFolderTest("remote-installer-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("remote-installer-").FullName;
     private const string Spec = "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  values:\n    global:\n      multiCluster:\n        clusterName: cluster2\n";
-
-    public void Dispose() => Directory.Delete(_root, true);
 
     private string FakeIstioctl(string version, int exitCode)
     {
-        var log = Path.Combine(_root, "log");
-        var file = Path.Combine(_root, "istioctl");
+        var log = Path.Combine(TempDir, "log");
+        var file = Path.Combine(TempDir, "istioctl");
         File.WriteAllText(file, $$$"""
             #!/bin/sh
             if [ "$1" = version ]; then echo '{"clientVersion":{"version":"{{{version}}}"}}'; exit 0; fi
             echo "$@" >> '{{{log}}}'
             # the -f file, as istioctl would read it
-            while [ $# -gt 0 ]; do if [ "$1" = -f ]; then cp "$2" '{{{_root}}}/seen.yaml'; fi; shift; done
+            while [ $# -gt 0 ]; do if [ "$1" = -f ]; then cp "$2" '{{{TempDir}}}/seen.yaml'; fi; shift; done
             echo working; echo "problem" >&2
             exit {{{exitCode}}}
             """.Replace("\r", ""));
@@ -45,9 +42,9 @@ public sealed class RemoteInstallerTests : IDisposable
         Assert.Equal(("cluster2", "cluster2", "istio-system", "1.24.0", 0), (outcome!.ClusterName, outcome.Context, outcome.Namespace, outcome.IstioctlVersion, outcome.ExitCode));
         Assert.Equal(new[] { "install", "-y", "-f", RemoteInstaller.TemporaryFilePlaceholder, "--context", "cluster2", "--kubeconfig", "/k/config" }, outcome.Arguments);
         Assert.Null(outcome.SpecPath);
-        Assert.Equal(Spec, File.ReadAllText(Path.Combine(_root, "seen.yaml")));
+        Assert.Equal(Spec, File.ReadAllText(Path.Combine(TempDir, "seen.yaml")));
 
-        var call = File.ReadAllText(Path.Combine(_root, "log")).Trim();
+        var call = File.ReadAllText(Path.Combine(TempDir, "log")).Trim();
         var tempFile = call.Split(' ')[3];
         Assert.StartsWith(Path.GetTempPath(), tempFile);
         Assert.False(File.Exists(tempFile));
@@ -68,7 +65,7 @@ public sealed class RemoteInstallerTests : IDisposable
         Assert.Contains("working", ex.Message);
         Assert.Contains("problem", ex.Message);
 
-        var call = File.ReadAllText(Path.Combine(_root, "log")).Trim();
+        var call = File.ReadAllText(Path.Combine(TempDir, "log")).Trim();
         Assert.StartsWith("manifest apply -f ", call);
         Assert.False(File.Exists(call.Split(' ')[3]));
     }
@@ -80,7 +77,7 @@ public sealed class RemoteInstallerTests : IDisposable
         var outcome = await RemoteInstaller.InstallAsync(Request(FakeIstioctl("1.24.0", 0), "/a/one", "/b/two"),
             (_, action) => { shown = action; return Task.FromResult(false); }, new RecordingReporter(), CancellationToken.None);
         Assert.Null(outcome);
-        Assert.False(File.Exists(Path.Combine(_root, "log")));
+        Assert.False(File.Exists(Path.Combine(TempDir, "log")));
         // Several kubeconfig files travel in KUBECONFIG, not on the command line.
         Assert.EndsWith("install -y -f '<temporary file>' --context cluster2", shown);
     }
@@ -88,7 +85,7 @@ public sealed class RemoteInstallerTests : IDisposable
     [Fact]
     public async Task A_missing_spec_file_is_InstallSpecFileNotFound()
     {
-        var missing = Path.Combine(_root, "none.yaml");
+        var missing = Path.Combine(TempDir, "none.yaml");
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() => RemoteInstaller.InstallAsync(
             new RemoteInstallRequest(null, missing, FakeIstioctl("1.24.0", 0), "cluster2", new[] { "/k" }), (_, _) => Task.FromResult(true), new RecordingReporter(), CancellationToken.None));
         Assert.Equal(ErrorIds.InstallSpecFileNotFound, ex.ErrorId);
@@ -101,6 +98,6 @@ public sealed class RemoteInstallerTests : IDisposable
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() =>
             RemoteInstaller.InstallAsync(Request(FakeIstioctl("banana", 0)), (_, _) => Task.FromResult(true), new RecordingReporter(), CancellationToken.None));
         Assert.Equal(ErrorIds.IstioctlVersionUnknown, ex.ErrorId);
-        Assert.False(File.Exists(Path.Combine(_root, "log")));
+        Assert.False(File.Exists(Path.Combine(TempDir, "log")));
     }
 }

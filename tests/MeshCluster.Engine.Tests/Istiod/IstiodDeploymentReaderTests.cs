@@ -8,22 +8,22 @@ public sealed class IstiodDeploymentReaderTests
 {
     internal static V1Deployment Deployment(string name = "istiod", string image = "docker.io/istio/pilot:1.26.0", IDictionary<string, string>? env = null,
         IList<string>? args = null, IDictionary<string, string>? labels = null, int? replicas = 1, IList<V1EnvVar>? rawEnv = null) => new()
-    {
-        Metadata = new V1ObjectMeta
         {
-            Name = name,
-            NamespaceProperty = "istio-system",
-            Labels = labels ?? new Dictionary<string, string> { ["app"] = "istiod", ["istio.io/rev"] = "default" },
-        },
-        Spec = new V1DeploymentSpec
-        {
-            Replicas = replicas,
-            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["istio"] = "pilot" } },
-            Template = new V1PodTemplateSpec
+            Metadata = new V1ObjectMeta
             {
-                Spec = new V1PodSpec
+                Name = name,
+                NamespaceProperty = "istio-system",
+                Labels = labels ?? new Dictionary<string, string> { ["app"] = "istiod", ["istio.io/rev"] = "default" },
+            },
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = replicas,
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["istio"] = "pilot" } },
+                Template = new V1PodTemplateSpec
                 {
-                    Containers = new List<V1Container>
+                    Spec = new V1PodSpec
+                    {
+                        Containers = new List<V1Container>
                     {
                         new()
                         {
@@ -33,10 +33,10 @@ public sealed class IstiodDeploymentReaderTests
                             Env = rawEnv ?? (env ?? new Dictionary<string, string>()).Select(e => new V1EnvVar { Name = e.Key, Value = e.Value }).ToList(),
                         },
                     },
+                    },
                 },
             },
-        },
-    };
+        };
 
     [Fact]
     public void Reads_the_chart_values_as_istiod_reads_its_environment()

@@ -8,13 +8,9 @@ using MeshCluster.Engine.Tests.TestSupport;
 namespace MeshCluster.Engine.Tests.KubeConfig;
 
 /// <summary>The exec credential plugin runner, with /bin/sh plugins (the test machines are Linux).</summary>
-public sealed class ExecCredentialProviderTests : IDisposable
+public sealed class ExecCredentialProviderTests() : TempFolderTest("exec-plugin-")
 {
     private const string ApiVersion = "client.authentication.k8s.io/v1beta1";
-    private readonly string _root = Directory.CreateTempSubdirectory("exec-plugin-").FullName;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public void Dispose() => Directory.Delete(_root, true);
 
     private static ExecCredentialProvider Plugin(string script, IList<string>? extraArgs = null, TimeSpan? timeout = null, string apiVersion = ApiVersion) =>
         new(new ExternalExecution
@@ -38,7 +34,7 @@ public sealed class ExecCredentialProviderTests : IDisposable
     [Fact]
     public async Task The_token_is_kept_until_its_expiry()
     {
-        var count = Path.Combine(_root, "count");
+        var count = Path.Combine(TempDir, "count");
         // Expired a minute ago: every request runs the plugin again.
         var expired = Plugin($"echo x >> '{count}'; " + Credential("token-0123456789", ",\"expirationTimestamp\":\"2001-01-01T00:00:00Z\""));
         await expired.GetAuthenticationHeaderAsync(Ct);
@@ -82,7 +78,7 @@ public sealed class ExecCredentialProviderTests : IDisposable
     [Fact]
     public async Task Cancelling_stops_a_hung_plugin_and_its_children_at_once()
     {
-        var pid = Path.Combine(_root, "pid");
+        var pid = Path.Combine(TempDir, "pid");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var run = Plugin($"sleep 25 & echo $! > '{pid}'; wait").GetAuthenticationHeaderAsync(cts.Token);
         while (!File.Exists(pid) || File.ReadAllText(pid).Trim().Length == 0) await Task.Delay(20, Ct);
@@ -96,7 +92,7 @@ public sealed class ExecCredentialProviderTests : IDisposable
     [Fact]
     public async Task A_plugin_past_its_time_limit_is_stopped_with_its_children()
     {
-        var pid = Path.Combine(_root, "pid");
+        var pid = Path.Combine(TempDir, "pid");
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() =>
             Plugin($"sleep 25 & echo $! > '{pid}'; wait", timeout: TimeSpan.FromMilliseconds(500)).GetAuthenticationHeaderAsync(Ct));
         Assert.Equal(ErrorIds.KubeCredentialPluginFailed, ex.ErrorId);

@@ -6,12 +6,8 @@ using MeshCluster.Engine.Tests.TestSupport;
 namespace MeshCluster.Engine.Tests.Processes;
 
 /// <summary>Runs /bin/sh scripts: the tests machines are Linux.</summary>
-public sealed class ChildProcessTests : IDisposable
+public sealed class ChildProcessTests() : TempFolderTest("child-process-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("child-process-").FullName;
-
-    public void Dispose() => Directory.Delete(_root, true);
-
     private static MeshClusterException StartFailed(string reason) => new("TestStartFailed", ErrorCategory.ResourceUnavailable, reason);
 
     [Fact]
@@ -19,7 +15,7 @@ public sealed class ChildProcessTests : IDisposable
     {
         // The script prints a line, then waits until the test has seen it: if lines only came
         // after exit, it would never exit and the 60 s guard below would fail the test.
-        var go = Path.Combine(_root, "go");
+        var go = Path.Combine(TempDir, "go");
         var seen = new List<string>();
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var result = await ChildProcess.RunAsync("/bin/sh", new[] { "-c", $"echo first; echo err-line >&2; while [ ! -f '{go}' ]; do sleep 0.05; done; echo second" }, null,
@@ -53,7 +49,7 @@ public sealed class ChildProcessTests : IDisposable
     [Fact]
     public async Task Cancelling_kills_the_process_tree()
     {
-        var pidFile = Path.Combine(_root, "pid");
+        var pidFile = Path.Combine(TempDir, "pid");
         using var cts = new CancellationTokenSource();
         var run = ChildProcess.RunAsync("/bin/sh", new[] { "-c", $"sleep 300 & echo $! > '{pidFile}'; echo started; wait" }, null,
             (line, _) => { if (line == "started") cts.Cancel(); }, StartFailed, cts.Token);
@@ -65,7 +61,7 @@ public sealed class ChildProcessTests : IDisposable
     [Fact]
     public async Task A_program_that_cannot_start_is_the_callers_error()
     {
-        var file = Path.Combine(_root, "not-a-program");
+        var file = Path.Combine(TempDir, "not-a-program");
         File.WriteAllText(file, "no shebang, not executable");
         var ex = await Assert.ThrowsAsync<MeshClusterException>(() =>
             ChildProcess.RunAsync(file, Array.Empty<string>(), null, (_, _) => { }, StartFailed, CancellationToken.None));

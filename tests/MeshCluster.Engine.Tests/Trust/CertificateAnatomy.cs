@@ -71,9 +71,20 @@ internal sealed class CertificateAnatomy
 
         return new CertificateAnatomy
         {
-            Version = version, Serial = serial, SignatureAlgorithm = signatureOid, SignatureAlgorithmHasNullParameters = nullParameters,
-            Issuer = issuer, IssuerDer = issuerDer, Subject = subject, SubjectDer = subjectDer, NotBefore = notBefore, NotAfter = notAfter,
-            NotAfterEncoding = notAfterTag, PublicKeyAlgorithm = keyAlgorithm, SubjectPublicKey = publicKey, Extensions = extensions,
+            Version = version,
+            Serial = serial,
+            SignatureAlgorithm = signatureOid,
+            SignatureAlgorithmHasNullParameters = nullParameters,
+            Issuer = issuer,
+            IssuerDer = issuerDer,
+            Subject = subject,
+            SubjectDer = subjectDer,
+            NotBefore = notBefore,
+            NotAfter = notAfter,
+            NotAfterEncoding = notAfterTag,
+            PublicKeyAlgorithm = keyAlgorithm,
+            SubjectPublicKey = publicKey,
+            Extensions = extensions,
         };
     }
 

@@ -4,20 +4,6 @@ using MeshCluster.Engine.Trust;
 
 namespace MeshCluster.Engine.Tests.Trust;
 
-/// <summary>A temporary folder, removed with everything in it.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("meshcluster-trust-").FullName;
-
-    public string this[string relative] => System.IO.Path.Combine(Path, relative);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); }
-        catch (IOException) { /* a test left a handle open: the temp folder is cleaned by the OS */ }
-    }
-}
-
 internal static class TrustTestSupport
 {
     public const string Sha256WithRsa = "1.2.840.113549.1.1.11";
@@ -35,8 +21,6 @@ internal static class TrustTestSupport
 
     /// <summary>digitalSignature(0), nonRepudiation(1), keyEncipherment(2), keyCertSign(5): the keyUsage of common.mk.</summary>
     public static readonly int[] MakefileKeyUsage = { 0, 1, 2, 5 };
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>A root made by the engine (ECDSA unless asked otherwise: instant), optionally written to <paramref name="folder"/>.</summary>
     public static async Task<IstioCertificateAuthority> RootAsync(string? folder = null, CertificateKeyAlgorithm algorithm = CertificateKeyAlgorithm.Ecdsa,

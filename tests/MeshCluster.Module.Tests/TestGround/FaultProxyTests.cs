@@ -11,7 +11,6 @@ namespace MeshCluster.Module.Tests.TestGround;
 public sealed class FaultProxyTests(ClustersFixture fixture)
 {
     private readonly TestCluster _cluster = fixture.Clusters.Cluster2;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Passes_everything_through_and_records_each_request()

@@ -10,7 +10,6 @@ namespace MeshCluster.Module.Tests.TestGround;
 public sealed class FaultProxyWatchTests(ClustersFixture fixture)
 {
     private readonly TestCluster _cluster = fixture.Clusters.Cluster2;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Watch_faults_close_early_send_410_Gone_or_a_garbage_line_and_spare_other_requests()

@@ -10,7 +10,6 @@ public sealed class LatencyProxyTests(ClustersFixture fixture)
 {
     private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(25);
     private readonly TestCluster _cluster = fixture.Clusters.Cluster2;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     [Fact]

@@ -17,7 +17,6 @@ public sealed class TestGroundIstioTests(ClustersFixture fixture)
     private const string Group = "networking.istio.io";
     private const string Version = "v1";
     private const string Plural = "gateways";
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public void The_CRD_file_is_Istio_1_26_8s_with_its_origin_and_license_noted()

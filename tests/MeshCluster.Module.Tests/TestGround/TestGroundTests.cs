@@ -11,7 +11,6 @@ namespace MeshCluster.Module.Tests.TestGround;
 public sealed class TestGroundTests(ClustersFixture fixture)
 {
     private readonly TestClusters _clusters = fixture.Clusters;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     [Fact]
