@@ -17,6 +17,7 @@
         'Formats/RemoteSecret.format.ps1xml'
         'Formats/DayTwo.format.ps1xml'
         'Formats/Trust.format.ps1xml'
+        'Formats/Primary.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-IstioDiscoveryAddress'
@@ -32,6 +33,9 @@
         'New-IstioClusterCertificate'
         'Publish-IstioClusterCertificate'
         'Test-IstioMeshTrust'
+        'New-IstioPrimaryInstallSpec'
+        'Install-IstioPrimary'
+        'Publish-IstioControlPlane'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
