@@ -53,6 +53,10 @@ if (mode == "start")
     await LoadBalancerSimulator.CreateServiceAsync(clusters.Cluster1.Admin, "istio-system", "istio-eastwestgateway");
     await LoadBalancerSimulator.SetIngressAsync(clusters.Cluster1.Admin, "istio-system", "istio-eastwestgateway", new (string?, string?)[] { (null, "eastwest.example.com") });
     await LoadBalancerSimulator.CreateServiceAsync(clusters.Cluster1.Admin, "istio-system", "istio-ingressgateway-canary");
+    // The east-west gateway as gen-eastwest-gateway.sh's charts label it, with the istiod ports, and Istio's CRDs in cluster1:
+    // what Publish-IstioControlPlane and Get-IstioDiscoveryAddress -GatewaySelector read (their runnable help examples).
+    await PrepareEastWestGatewayAsync(clusters.Cluster1.Admin);
+    await IstioCrds.ApplyAsync(clusters.Cluster1.Admin);
     await using var crashing = SimulatedKubelet.Start(clusters.Cluster2.Admin, "istio-crashloop",
         new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromMilliseconds(500), Fate = _ => PodFate.CrashLoopBackOff });
     Say("cluster1 also has istio-system/istio-eastwestgateway (hostname eastwest.example.com) and istio-system/istio-ingressgateway-canary (no address yet); " +
@@ -196,3 +200,23 @@ static void Print(PSObject item)
 }
 
 static void Say(string line) => Console.WriteLine($"[sandbox] {line}");
+
+// gen-eastwest-gateway.sh's labels and its two istiod ports (tls-istiod 15012, tls-webhook 15017) on the sandbox's east-west gateway.
+static async Task PrepareEastWestGatewayAsync(k8s.IKubernetes client)
+{
+    var patch = new
+    {
+        metadata = new { labels = new Dictionary<string, string> { ["istio"] = "eastwestgateway", ["app"] = "istio-eastwestgateway", ["topology.istio.io/network"] = "network1" } },
+        spec = new
+        {
+            ports = new object[]
+            {
+                new { name = "status-port", port = 15021, targetPort = 15021, protocol = "TCP" },
+                new { name = "tls", port = 15443, targetPort = 15443, protocol = "TCP" },
+                new { name = "tls-istiod", port = 15012, targetPort = 15012, protocol = "TCP" },
+                new { name = "tls-webhook", port = 15017, targetPort = 15017, protocol = "TCP" },
+            },
+        },
+    };
+    await k8s.CoreV1OperationsExtensions.PatchNamespacedServiceAsync(client.CoreV1, new k8s.Models.V1Patch(patch, k8s.Models.V1Patch.PatchType.MergePatch), "istio-eastwestgateway", "istio-system");
+}
