@@ -11,7 +11,7 @@ public sealed class InstallFormRulesTests
 
     private static IstioOperatorSummary Guide(string address) => new("cluster2", "istio-system", null, RemotePilotAddress: address);
 
-    private static IstioOperatorSummary Remote(string? address) => new("cluster2", "istio-system", "remote", "cluster1", address);
+    private static IstioOperatorSummary Remote(string? address) => new("cluster2", "istio-system", "remote", "cluster1", RemotePilotAddress: address);
 
     private static MeshClusterException Refused(string version, IstioOperatorSummary spec) =>
         Assert.Throws<MeshClusterException>(() => InstallFormRules.Check(V(version), spec, "/specs/install.yaml"));
