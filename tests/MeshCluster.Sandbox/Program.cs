@@ -92,6 +92,28 @@ _ = Task.Run(async () =>
     await Task.Delay(TimeSpan.FromSeconds(2));
     await AssignAddressAsync();
 });
+// The demo starts from zero: the primary's pods (istiod, the east-west gateway) run, and the load balancer gives the east-west
+// gateway its address once istioctl has made its Service.
+await using var primaryKubelet = SimulatedKubelet.Start(clusters.Cluster1.Admin, "istio-system", new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromSeconds(1) });
+_ = Task.Run(async () =>
+{
+    const string eastWestAddress = "192.0.2.20";
+    while (true)
+    {
+        try
+        {
+            await clusters.Cluster1.Admin.CoreV1.ReadNamespacedServiceAsync("istio-eastwestgateway", "istio-system");
+            break;
+        }
+        catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            await Task.Delay(200);
+        }
+    }
+
+    await LoadBalancerSimulator.SetIngressAsync(clusters.Cluster1.Admin, "istio-system", "istio-eastwestgateway", new (string?, string?)[] { (eastWestAddress, null) });
+    Say($"load balancer assigned {eastWestAddress} to istio-system/istio-eastwestgateway in cluster1");
+});
 // The demo installs the form of today's Istio (1.24+, profile remote): the stand-in plays istioctl 1.26.8.
 Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", "1.26.8");
 Say("running the workflow, trust first:");
