@@ -16,6 +16,7 @@
         'Formats/ControlPlane.format.ps1xml'
         'Formats/RemoteSecret.format.ps1xml'
         'Formats/Trust.format.ps1xml'
+        'Formats/Primary.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-IstioDiscoveryAddress'
@@ -31,6 +32,9 @@
         'New-IstioClusterCertificate'
         'Publish-IstioClusterCertificate'
         'Test-IstioMeshTrust'
+        'New-IstioPrimaryInstallSpec'
+        'Install-IstioPrimary'
+        'Publish-IstioControlPlane'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -51,8 +51,13 @@ internal static class Charts
     private static readonly Regex IPv6 = new(@"^([0-9a-fA-F]*:)+[0-9a-fA-F]*$");
 
     /// <param name="versionText">The version as istioctl prints it (its images' tag).</param>
-    public static IReadOnlyList<Component> Render(IstioVersion v, string versionText, InstallSpec s) =>
-        s.RemoteProfile ? RemoteProfile(v, s) : LocalIstiod(v, versionText, s);
+    public static IReadOnlyList<Component> Render(IstioVersion v, string versionText, InstallSpec s)
+    {
+        // profile: empty renders only what the spec enables (gen-eastwest-gateway.sh's gateway spec).
+        var components = s.EmptyProfile ? new List<Component>() : new List<Component>(s.RemoteProfile ? RemoteProfile(v, s) : LocalIstiod(v, versionText, s));
+        if (s.IngressGateways.Count > 0) components.Add(PrimaryCharts.IngressGateways(v, versionText, s));
+        return components;
+    }
 
     /// <summary>The guide's form (no profile): istiod runs in the cluster.</summary>
     private static IReadOnlyList<Component> LocalIstiod(IstioVersion v, string versionText, InstallSpec s)
@@ -92,7 +97,7 @@ internal static class Charts
         // (From 1.25 remote-istiod-service.yaml renders a selector-less Service istiod whenever remotePilotAddress is set,
         // but service.yaml, later in the template order istioctl applies (operator/pkg/helm/helm.go sorts by file name),
         // replaces it with istiod's own: what remains is the Service below.)
-        pilot.Add(IstiodDeployment(v, versionText, ns));
+        pilot.Add(PrimaryCharts.WithIstiodEnv(IstiodDeployment(v, versionText, ns), v, s));
         pilot.Add(IstiodService(ns));
         pilot.Add(InjectorWebhook(v, s));
 
@@ -134,7 +139,7 @@ internal static class Charts
     /// <summary>base/templates/reader-serviceaccount.yaml (serviceaccount.yaml before 1.11).</summary>
     private static V1ServiceAccount ReaderServiceAccount(string ns) => ServiceAccount("istio-reader-service-account", ns, "istio-reader");
 
-    private static V1ServiceAccount ServiceAccount(string name, string ns, string app) => new()
+    internal static V1ServiceAccount ServiceAccount(string name, string ns, string app) => new()
     {
         ApiVersion = "v1",
         Kind = "ServiceAccount",
@@ -370,7 +375,7 @@ internal static class Charts
         return deployment;
     }
 
-    private static V1Deployment Deployment(string name, string ns, string app, string image, string? serviceAccount)
+    internal static V1Deployment Deployment(string name, string ns, string app, string image, string? serviceAccount)
     {
         var labels = new Dictionary<string, string> { ["app"] = app, ["istio.io/rev"] = "default" };
         return new V1Deployment

@@ -122,7 +122,7 @@ try
         }
 
         applying = null;
-        if (modern) await Say(component.Name == "Base" ? "✔ Istio core installed" : "✔ Istiod installed");
+        if (modern) await Say(component.Name switch { "Base" => "✔ Istio core installed", "IngressGateways" => "✔ Ingress gateways installed", _ => "✔ Istiod installed" });
         else await Say($"✔ Finished applying manifest for component {component.Name}.");
     }
 
@@ -131,7 +131,7 @@ try
 catch (HttpOperationException ex) when (applying is not null)
 {
     // As istioctl reports a refused object: the component, the object and the API server's own words; nothing after it is applied.
-    var title = current switch { "Base" => "Istio core", "Pilot" => "Istiod", _ => current };
+    var title = current switch { "Base" => "Istio core", "Pilot" => "Istiod", "IngressGateways" => "Ingress gateways", _ => current };
     await Say($"✘ {title} encountered an error: failed to create \"{Applier.Describe(applying)}\": {ApiMessage(ex)}", error: true);
     Console.Error.WriteLine("Error: failed to install manifests: errors occurred during operation");
     return 1;

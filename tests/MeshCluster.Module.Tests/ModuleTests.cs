@@ -15,6 +15,7 @@ public sealed class ModuleTests
         "Get-IstioDiscoveryAddress", "New-IstioRemoteInstallSpec", "Install-IstioRemote", "Wait-IstioControlPlane", "Publish-IstioRemoteSecret",
         "Get-IstioRemoteSecret", "Test-IstioRemoteCluster", "Remove-IstioRemoteSecret",
         "New-IstioCertificateAuthority", "Get-IstioCertificateAuthority", "New-IstioClusterCertificate", "Publish-IstioClusterCertificate", "Test-IstioMeshTrust",
+        "New-IstioPrimaryInstallSpec", "Install-IstioPrimary", "Publish-IstioControlPlane",
     };
 
     [Fact]
@@ -102,8 +103,8 @@ public sealed class ModuleTests
     {
         using var ps = PowerShellSession.Start();
         var types = ps.Invoke("Get-Command -Module MeshCluster | ForEach-Object { $_.OutputType.Type.FullName } | Where-Object { $_ -like 'MeshCluster.*' }").Output.Select(o => o.ToString()!).Distinct().ToList();
-        // Day two's 3 and the trust step's 4 beside the guide's 5 (booleans of -Quiet need no view of ours).
-        Assert.Equal(12, types.Count);
+        // Day two's 3 and the trust step's 4 beside the guide's 5 (booleans of -Quiet need no view of ours), and the primary's 3.
+        Assert.Equal(15, types.Count);
 
         // Get-FormatData is a Utility cmdlet (absent here): read the views the manifest loads.
         var views = Directory.GetFiles(Path.Combine(RepositoryLayout.ModuleFolder, "Formats"), "*.format.ps1xml")

@@ -53,6 +53,10 @@ if (mode == "start")
     await LoadBalancerSimulator.CreateServiceAsync(clusters.Cluster1.Admin, "istio-system", "istio-eastwestgateway");
     await LoadBalancerSimulator.SetIngressAsync(clusters.Cluster1.Admin, "istio-system", "istio-eastwestgateway", new (string?, string?)[] { (null, "eastwest.example.com") });
     await LoadBalancerSimulator.CreateServiceAsync(clusters.Cluster1.Admin, "istio-system", "istio-ingressgateway-canary");
+    // The east-west gateway as gen-eastwest-gateway.sh's charts label it, with the istiod ports, and Istio's CRDs in cluster1:
+    // what Publish-IstioControlPlane and Get-IstioDiscoveryAddress -GatewaySelector read (their runnable help examples).
+    await PrepareEastWestGatewayAsync(clusters.Cluster1.Admin);
+    await IstioCrds.ApplyAsync(clusters.Cluster1.Admin);
     await using var crashing = SimulatedKubelet.Start(clusters.Cluster2.Admin, "istio-crashloop",
         new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromMilliseconds(500), Fate = _ => PodFate.CrashLoopBackOff });
     Say("cluster1 also has istio-system/istio-eastwestgateway (hostname eastwest.example.com) and istio-system/istio-ingressgateway-canary (no address yet); " +
@@ -87,6 +91,28 @@ _ = Task.Run(async () =>
 {
     await Task.Delay(TimeSpan.FromSeconds(2));
     await AssignAddressAsync();
+});
+// The demo starts from zero: the primary's pods (istiod, the east-west gateway) run, and the load balancer gives the east-west
+// gateway its address once istioctl has made its Service.
+await using var primaryKubelet = SimulatedKubelet.Start(clusters.Cluster1.Admin, "istio-system", new SimulatedKubeletOptions { ReadyAfter = TimeSpan.FromSeconds(1) });
+_ = Task.Run(async () =>
+{
+    const string eastWestAddress = "192.0.2.20";
+    while (true)
+    {
+        try
+        {
+            await clusters.Cluster1.Admin.CoreV1.ReadNamespacedServiceAsync("istio-eastwestgateway", "istio-system");
+            break;
+        }
+        catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            await Task.Delay(200);
+        }
+    }
+
+    await LoadBalancerSimulator.SetIngressAsync(clusters.Cluster1.Admin, "istio-system", "istio-eastwestgateway", new (string?, string?)[] { (eastWestAddress, null) });
+    Say($"load balancer assigned {eastWestAddress} to istio-system/istio-eastwestgateway in cluster1");
 });
 // The demo installs the form of today's Istio (1.24+, profile remote): the stand-in plays istioctl 1.26.8.
 Environment.SetEnvironmentVariable("ISTIOCTL_STANDIN_VERSION", "1.26.8");
@@ -196,3 +222,23 @@ static void Print(PSObject item)
 }
 
 static void Say(string line) => Console.WriteLine($"[sandbox] {line}");
+
+// gen-eastwest-gateway.sh's labels and its two istiod ports (tls-istiod 15012, tls-webhook 15017) on the sandbox's east-west gateway.
+static async Task PrepareEastWestGatewayAsync(k8s.IKubernetes client)
+{
+    var patch = new
+    {
+        metadata = new { labels = new Dictionary<string, string> { ["istio"] = "eastwestgateway", ["app"] = "istio-eastwestgateway", ["topology.istio.io/network"] = "network1" } },
+        spec = new
+        {
+            ports = new object[]
+            {
+                new { name = "status-port", port = 15021, targetPort = 15021, protocol = "TCP" },
+                new { name = "tls", port = 15443, targetPort = 15443, protocol = "TCP" },
+                new { name = "tls-istiod", port = 15012, targetPort = 15012, protocol = "TCP" },
+                new { name = "tls-webhook", port = 15017, targetPort = 15017, protocol = "TCP" },
+            },
+        },
+    };
+    await k8s.CoreV1OperationsExtensions.PatchNamespacedServiceAsync(client.CoreV1, new k8s.Models.V1Patch(patch, k8s.Models.V1Patch.PatchType.MergePatch), "istio-eastwestgateway", "istio-system");
+}

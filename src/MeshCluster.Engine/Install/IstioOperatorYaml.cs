@@ -75,8 +75,12 @@ public static partial class IstioOperatorYaml
         }
 
         fields.Add(("spec", spec));
-        var root = ValueMap.From(fields.ToArray());
+        return WriteDocument(ValueMap.From(fields.ToArray()));
+    }
 
+    /// <summary>One YAML document of <paramref name="root"/>, with this class's quoting (shared with the primary's spec).</summary>
+    public static string WriteDocument(ValueMap root)
+    {
         using var writer = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         var emitter = new Emitter(writer);
         emitter.Emit(new StreamStart());

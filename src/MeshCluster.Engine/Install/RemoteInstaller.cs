@@ -32,9 +32,7 @@ public static class RemoteInstaller
     public static async Task<IstioRemoteInstallResult?> InstallAsync(RemoteInstallRequest request, Func<string, string, Task<bool>> confirm,
         IOperationReporter reporter, CancellationToken ct, Func<string, string, CancellationToken, Task>? annotateNamespace = null)
     {
-        reporter.Progress(Activity, "Finding istioctl", 0);
-        var istioctl = IstioctlLocator.Locate(request.IstioctlPath);
-        reporter.Verbose($"Using istioctl at '{istioctl}'.");
+        var istioctl = IstioctlInstallRunner.Locate(request.IstioctlPath, Activity, reporter);
 
         var summary = request.SpecPath is not null
             ? IstioOperatorReader.ReadFile(request.SpecPath)
@@ -44,11 +42,7 @@ public static class RemoteInstaller
             reporter.Warning("The spec sets no values.global.multiCluster.clusterName; the result's ClusterName is empty.");
         }
 
-        // The version decides the command, and -WhatIf should show the command that would really run:
-        // the query reads nothing from a cluster and changes nothing, so it runs under -WhatIf too.
-        reporter.Progress(Activity, "Reading the istioctl version", 10);
-        var version = await ReadVersionAsync(istioctl, reporter, ct).ConfigureAwait(false);
-        reporter.Verbose($"istioctl {version} uses '{(version.HasInstallCommand ? "install" : "manifest apply")}'.");
+        var version = await IstioctlInstallRunner.ReadVersionAsync(istioctl, Activity, reporter, ct).ConfigureAwait(false);
 
         // Whether this istioctl's charts make of the spec what it means, before anything runs (so -WhatIf shows a refusal too).
         foreach (var warning in InstallFormRules.Check(version, summary, request.SpecPath ?? summary.ClusterName ?? "the spec"))
@@ -58,14 +52,8 @@ public static class RemoteInstaller
 
         if (summary.ControlPlaneClusters is { } named) ControlPlaneClustersAnnotation.Parse(named);
 
-        // One kubeconfig file goes on the command line; a list goes in KUBECONFIG, which istioctl merges as kubectl does.
-        var kubeConfigArgument = request.KubeConfigFiles.Count == 1 ? request.KubeConfigFiles[0] : null;
-        var environment = request.KubeConfigFiles.Count > 1
-            ? new Dictionary<string, string> { ["KUBECONFIG"] = string.Join(Path.PathSeparator, request.KubeConfigFiles) }
-            : null;
-
-        var shownArguments = version.InstallArguments(request.SpecPath ?? TemporaryFilePlaceholder, request.ContextName, kubeConfigArgument);
-        var commandLine = Quote(istioctl) + " " + string.Join(' ', shownArguments.Select(Quote));
+        var runner = new IstioctlInstallRunner(istioctl, version, request.SpecPath, request.ContextName, request.KubeConfigFiles);
+        var commandLine = runner.CommandLine;
         var primary = summary.ControlPlaneClusters;
         if (primary is not null && annotateNamespace is null)
         {
@@ -88,45 +76,9 @@ public static class RemoteInstaller
             await annotateNamespace!(summary.Namespace, primary, ct).ConfigureAwait(false);
         }
 
-        string? temporary = null;
-        try
-        {
-            var specFile = request.SpecPath;
-            if (specFile is null)
-            {
-                temporary = Path.Combine(Path.GetTempPath(), $"meshcluster-install-{Guid.NewGuid():N}.yaml");
-                await File.WriteAllTextAsync(temporary, request.SpecYaml, new UTF8Encoding(false), ct).ConfigureAwait(false);
-                specFile = temporary;
-            }
-
-            var arguments = version.InstallArguments(specFile, request.ContextName, kubeConfigArgument);
-            reporter.Progress(Activity, $"Running istioctl {arguments[0]} in context '{request.ContextName}'", 30);
-            reporter.Verbose($"Running {Quote(istioctl)} {string.Join(' ', arguments.Select(Quote))}");
-            var run = await ChildProcess.RunAsync(istioctl, arguments, environment,
-                (line, _) => reporter.Verbose("istioctl: " + line), StartFailed(istioctl), ct).ConfigureAwait(false);
-
-            if (run.ExitCode != 0)
-            {
-                throw new MeshClusterException(ErrorIds.IstioctlFailed, ErrorCategory.InvalidResult,
-                    $"istioctl {string.Join(' ', arguments.Take(version.HasInstallCommand ? 1 : 2))} failed in context '{request.ContextName}' with exit code {run.ExitCode}. " +
-                    $"Its last output:{Environment.NewLine}{string.Join(Environment.NewLine, run.Tail)}",
-                    target: request.ContextName);
-            }
-
-            reporter.Progress(Activity, "Done", 100);
-            reporter.ProgressCompleted(Activity);
-            return new IstioRemoteInstallResult(summary.ClusterName, request.ContextName, summary.Namespace, version.Text, istioctl,
-                shownArguments.ToArray(), run.ExitCode, run.Duration, request.SpecPath, summary.Form, summary.Network, summary.RemotePilotAddress);
-        }
-        finally
-        {
-            // Also on failure and Ctrl+C: the spec never outlives the call.
-            if (temporary is not null)
-            {
-                try { File.Delete(temporary); }
-                catch (IOException ex) { reporter.Warning($"The temporary spec '{temporary}' could not be removed: {ex.Message}"); }
-            }
-        }
+        var run = await runner.RunAsync(request.SpecYaml, Activity, reporter, ct).ConfigureAwait(false);
+        return new IstioRemoteInstallResult(summary.ClusterName, request.ContextName, summary.Namespace, version.Text, istioctl,
+            runner.ShownArguments, run.ExitCode, run.Duration, request.SpecPath, summary.Form, summary.Network, summary.RemotePilotAddress);
     }
 
     public static async Task<IstioctlVersion> ReadVersionAsync(string istioctl, IOperationReporter reporter, CancellationToken ct)
@@ -141,7 +93,7 @@ public static class RemoteInstaller
             {
                 if (isError) reporter.Debug("istioctl version: " + line);
                 else lock (output) output.AppendLine(line);
-            }, StartFailed(istioctl), timeout.Token).ConfigureAwait(false);
+            }, IstioctlInstallRunner.StartFailed(istioctl), timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -157,9 +109,4 @@ public static class RemoteInstaller
 
         lock (output) return IstioctlVersion.Parse(output.ToString(), istioctl);
     }
-
-    private static Func<string, MeshClusterException> StartFailed(string istioctl) => reason =>
-        new(ErrorIds.IstioctlStartFailed, ErrorCategory.ResourceUnavailable, $"'{istioctl}' could not be started: {reason}.", target: istioctl);
-
-    private static string Quote(string s) => s.Length > 0 && s.All(c => !char.IsWhiteSpace(c) && c is not '"' and not '\'') ? s : "'" + s.Replace("'", "''") + "'";
 }
