@@ -63,7 +63,9 @@ internal static class PrimaryCharts
             $"{gateway.Name}-service-account");
         deployment.Metadata.Labels = new Dictionary<string, string>(labels)
         {
-            ["istio.io/rev"] = "default", ["operator.istio.io/component"] = "IngressGateways", ["app.kubernetes.io/name"] = "istio-ingressgateway",
+            ["istio.io/rev"] = "default",
+            ["operator.istio.io/component"] = "IngressGateways",
+            ["app.kubernetes.io/name"] = "istio-ingressgateway",
         };
         deployment.Spec.Selector.MatchLabels = new Dictionary<string, string>(labels);
         deployment.Spec.Template.Metadata.Labels = new Dictionary<string, string>(labels)

@@ -34,6 +34,7 @@ public sealed class IstioPrimaryInstallResult
     public string Namespace { get; }
 
     /// <summary>Istiod: a primary runs its istiod (Wait-IstioControlPlane binds it and waits for the pods of istiod and the gateways).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "An instance property, so that Wait-IstioControlPlane binds it by property name.")]
     public ControlPlaneForm Form => ControlPlaneForm.Istiod;
 
     /// <summary>ExternalIstiod (values.global.externalIstiod) or MeshExpansion (values.global.meshExpansion.enabled, Istio 1.7).</summary>
