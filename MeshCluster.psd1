@@ -17,6 +17,7 @@
         'Formats/RemoteSecret.format.ps1xml'
         'Formats/DayTwo.format.ps1xml'
         'Formats/Trust.format.ps1xml'
+        'Formats/TrustRotation.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-IstioDiscoveryAddress'
@@ -32,6 +33,7 @@
         'New-IstioClusterCertificate'
         'Publish-IstioClusterCertificate'
         'Test-IstioMeshTrust'
+        'Update-IstioMeshTrust'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -16,6 +16,7 @@ public sealed class ModuleTests
         "Get-IstioDiscoveryAddress", "New-IstioRemoteInstallSpec", "Install-IstioRemote", "Wait-IstioControlPlane", "Publish-IstioRemoteSecret",
         "Get-IstioRemoteSecret", "Test-IstioRemoteCluster", "Remove-IstioRemoteSecret",
         "New-IstioCertificateAuthority", "Get-IstioCertificateAuthority", "New-IstioClusterCertificate", "Publish-IstioClusterCertificate", "Test-IstioMeshTrust",
+        "Update-IstioMeshTrust",
     };
 
     [Fact]
