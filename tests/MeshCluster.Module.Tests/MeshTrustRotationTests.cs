@@ -252,6 +252,7 @@ public sealed class MeshTrustRotationTests(ClustersFixture fixture) : IDisposabl
         var (ps, ns) = await MeshAsync("rotate-refuse", multiRoot: true, xdsAgent: true);
         using var _ = ps;
         var before = await SecretsAsync(ns);
+        Assert.True((bool)ps.Invoke("Test-IstioMeshTrust -Context $C1, $C2 -Namespace $ns -Quiet").Output[0].BaseObject);
 
         // SignWithNew before TrustBoth.
         AssertRefused(ps.Invoke(Update("SignWithNew")), "MeshTrustPhaseOutOfOrder", "cluster1", "cluster2");
@@ -317,6 +318,15 @@ public sealed class MeshTrustRotationTests(ClustersFixture fixture) : IDisposabl
 
         var signOne = ps.Invoke("Update-IstioMeshTrust -Context $C2 -CertificateAuthority $new -Phase SignWithNew -Namespace $ns");
         signOne.AssertSucceeded();
+
+        // Half-way through SignWithNew the clusters sign under different roots, each trusted by both: Test-IstioMeshTrust passes on mutual trust.
+        var status = ps.Invoke("Test-IstioMeshTrust -Context $C1, $C2 -Namespace $ns");
+        status.AssertSucceeded();
+        Assert.All(status.Output, o => Assert.Equal((false, true), ((bool)o.Prop("SharesOneRoot")!, (bool)o.Prop("MutualTrust")!)));
+        Assert.All(status.Output, o => Assert.Equal(2, ((string[])o.Prop("TrustedRoots")!).Length));
+        Assert.Equal(new[] { "TrustBoth", "SignWithNew" }, status.Output.Select(o => (string)o.Prop("RotationPhase")!).ToArray());
+        Assert.All(status.Output, o => Assert.Null(o.Prop("Problem")));
+        Assert.True((bool)ps.Invoke("Test-IstioMeshTrust -Context $C1, $C2 -Namespace $ns -Quiet").Output[0].BaseObject);
         var signBoth = ps.Invoke(Update("SignWithNew"));
         signBoth.AssertSucceeded();
         Assert.Equal(new[] { ("cluster1", "Updated"), ("cluster2", "Unchanged") }, signBoth.Output.Select(o => ((string)o.Prop("Context")!, (string)o.Prop("Action")!)).ToArray());
@@ -359,5 +369,24 @@ public sealed class MeshTrustRotationTests(ClustersFixture fixture) : IDisposabl
 
         AssertEveryWorkloadVerifiesEverywhere(end, "back-3");
         Assert.True((bool)ps.Invoke("Test-IstioMeshTrust -Context $C1, $C2 -Namespace $ns -Quiet").Output[0].BaseObject);
+    }
+
+    [Fact]
+    public async Task Test_IstioMeshTrust_warns_of_an_intermediate_that_ends_within_30_days()
+    {
+        var ns = fixture.UniqueName("rotate-expiry");
+        await _clusters[0].EnsureNamespaceAsync(ns, Ct);
+        using var ps = fixture.NewSession();
+        ps.Invoke("""
+            $ns = $args[0]
+            $root = New-IstioCertificateAuthority -KeyAlgorithm Ecdsa
+            $null = $root | New-IstioClusterCertificate -ClusterName cluster1 -ValidFor 20.00:00:00 | Publish-IstioClusterCertificate -Context $C1 -Namespace $ns
+            """, ns).AssertSucceeded();
+        var result = ps.Invoke("$DebugPreference = 'Continue'; Test-IstioMeshTrust -Context $C1 -Namespace $args[0]", ns);
+        result.AssertSucceeded();
+        var warning = Assert.Single(result.Warnings);
+        Assert.Contains("The intermediate CA of context 'cluster1' expires on", warning);
+        Assert.Contains("Publish-IstioClusterCertificate -Force; istiod 1.19 and later reload it by themselves", warning);
+        Assert.Equal(true, Assert.Single(result.Output).Prop("MutualTrust"));
     }
 }
