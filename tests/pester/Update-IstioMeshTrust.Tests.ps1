@@ -91,4 +91,46 @@ Update-IstioMeshTrust -Context cluster1, cluster2 -CertificateAuthority `$new -P
     }
 }
 
+Describe 'The README''s scheduled rotation pipeline' {
+    BeforeAll {
+        $sandbox = Start-MeshSandbox
+        $ns = New-MeshName 'pester-readme-rotate'
+        $PSDefaultParameterValues['*-Istio*:KubeConfig'] = $sandbox.KubeConfig
+        New-IstioCertificateAuthority -KeyAlgorithm Ecdsa | New-IstioClusterCertificate -ClusterName cluster1, cluster2 |
+            ForEach-Object { $_ | Publish-IstioClusterCertificate -Context $_.ClusterName -Namespace $ns } | Out-Null
+        $newFolder = Join-Path $TestDrive 'secure-files'
+        $new = New-IstioCertificateAuthority -Path $newFolder -KeyAlgorithm Ecdsa -CommonName 'Root CA 2'
+
+        # The inline script of the README's rotation pipeline, its indentation removed; the sandbox has two clusters, and the
+        # rotation runs in a namespace of its own where no istiod runs (hence -Force).
+        $readme = Get-Content -LiteralPath (Join-Path (Get-MeshRepositoryRoot) 'README.md') -Raw
+        $step = [regex]::Match($readme, '(?s)### Rotating the root from a scheduled Azure DevOps pipeline.*?```yaml\n(.*?)```').Groups[1].Value
+        $lines = @($step -split "`n")
+        $at = @(0..($lines.Count - 1) | Where-Object { $lines[$_] -match 'script: \|' })[0]
+        $block = @($lines | Select-Object -Skip ($at + 1) | Where-Object { $_.Trim() })
+        $indent = $block[0].Length - $block[0].TrimStart().Length
+        $body = ($block | ForEach-Object { $_.Substring([Math]::Min($indent, $_.Length - $_.TrimStart().Length)) }) -join "`n"
+        $body | Should -Match "mesh = 'cluster1', 'cluster2', 'cluster3'"
+        $body = $body.Replace("'cluster1', 'cluster2', 'cluster3'", "'cluster1', 'cluster2'").Replace('./out/MeshCluster/MeshCluster.psd1', (Get-MeshModuleManifest))
+        $script = "`$PSDefaultParameterValues = @{ '*-IstioMeshTrust:Namespace' = '$ns'; 'Update-IstioMeshTrust:Force' = `$true }`n" + $body
+        $environment = @{
+            KUBECONFIG = $sandbox.KubeConfig; MESHCLUSTER_SANDBOX = $null; AGENT_TEMPDIRECTORY = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'agent')).FullName
+            ROOT_CERT = Join-Path $newFolder 'root-cert.pem'; ROOT_KEY = Join-Path $newFolder 'root-key.pem'
+        }
+    }
+
+    It 'applies one phase per run and stops with a warning, not a failure, while RetireOld is not due' {
+        $first = Invoke-MeshPwsh -Script $script -Environment $environment
+        $first.ExitCode | Should -Be 0 -Because $first.Text
+        $first.StdOut | Should -Match 'TrustBoth applied; the next phase runs on a later run\.'
+        $second = Invoke-MeshPwsh -Script $script -Environment $environment
+        $second.ExitCode | Should -Be 0 -Because $second.Text
+        $second.StdOut | Should -Match 'SignWithNew applied; the next phase runs on a later run\.'
+        $third = Invoke-MeshPwsh -Script $script -Environment $environment
+        $third.ExitCode | Should -Be 0 -Because $third.Text
+        $third.StdOut | Should -Match '##vso\[task\.logissue type=warning\]RetireOld is not due for context'
+        (Test-IstioMeshTrust -Context cluster1, cluster2 -Namespace $ns).RootThumbprint | Should -Be @($new.Thumbprint, $new.Thumbprint)
+    }
+}
+
 AfterAll { Stop-MeshSandbox }
