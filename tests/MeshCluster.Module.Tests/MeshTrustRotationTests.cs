@@ -296,6 +296,15 @@ public sealed class MeshTrustRotationTests(ClustersFixture fixture) : IDisposabl
         var forced = ps.Invoke(Update("TrustBoth", "-Force"));
         forced.AssertSucceeded();
         Assert.All(forced.Output, o => Assert.Equal("Updated", o.Prop("Action")));
+        Assert.Empty(forced.Warnings); // both istiods are 1.26 with ISTIO_MULTIROOT_MESH=true: they take the bundle by themselves
+
+        // Forced past an istiod without ISTIO_MULTIROOT_MESH: the change is made, and a warning says that istiod needs a restart.
+        await IstiodPlayer.SetEnvAsync(_clusters[1], ns, "ISTIO_MULTIROOT_MESH", "false", ct: Ct);
+        var back = ps.Invoke("$DebugPreference = 'Continue'; Update-IstioMeshTrust -Context $C1, $C2 -CertificateAuthority $old -Phase RetireOld -Namespace $ns -Force");
+        back.AssertSucceeded();
+        var restart = Assert.Single(back.Warnings);
+        Assert.Contains($"istiod istiod in namespace {ns} of context 'cluster2'", restart);
+        Assert.Contains("it does not run with ISTIO_MULTIROOT_MESH=true", restart);
     }
 
     [Fact]
