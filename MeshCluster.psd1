@@ -17,6 +17,7 @@
         'Formats/RemoteSecret.format.ps1xml'
         'Formats/Trust.format.ps1xml'
         'Formats/Primary.format.ps1xml'
+        'Formats/TrustRotation.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-IstioDiscoveryAddress'
@@ -35,6 +36,7 @@
         'New-IstioPrimaryInstallSpec'
         'Install-IstioPrimary'
         'Publish-IstioControlPlane'
+        'Update-IstioMeshTrust'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

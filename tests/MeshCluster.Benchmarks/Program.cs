@@ -14,6 +14,14 @@ if (args.FirstOrDefault() == "trust")
     return TrustBenchmark.Run(RepositoryLayout.ModuleManifest, args.Length > 1 ? int.Parse(args[1]) : 5);
 }
 
+// usage: dotnet run -c Release --project tests/MeshCluster.Benchmarks -- rotation [<runs>]
+// Prints: a whole root rotation across the test ground's two clusters (RSA 4096): the new root, Update-IstioMeshTrust's three
+// phases and the total, per run and as medians. Starts its own test ground.
+if (args.FirstOrDefault() == "rotation")
+{
+    return await RotationBenchmark.RunAsync(RepositoryLayout.ModuleManifest, args.Length > 1 ? int.Parse(args[1]) : 3);
+}
+
 var options = BenchOptions.Parse(args, out var problem);
 if (options is null)
 {

@@ -23,7 +23,8 @@ public sealed class IstioMeshTrustStatus
     public IstioMeshTrustStatus(string context, string @namespace, ClusterTrustState state, string? clusterName,
         string? rootSubject, string? rootThumbprint, DateTime? rootNotAfter,
         string? intermediateSubject, string? intermediateThumbprint, DateTime? intermediateNotAfter,
-        bool sharesOneRoot, string? problem, IReadOnlyList<string>? notes = null)
+        bool sharesOneRoot, string? problem, IReadOnlyList<string>? notes = null, IReadOnlyList<string>? trustedRoots = null,
+        MeshTrustPhase? rotationPhase = null, bool mutualTrust = false)
     {
         Context = context;
         Namespace = @namespace;
@@ -38,6 +39,9 @@ public sealed class IstioMeshTrustStatus
         SharesOneRoot = sharesOneRoot;
         Problem = problem;
         Notes = (notes ?? Array.Empty<string>()).ToArray();
+        TrustedRoots = (trustedRoots ?? Array.Empty<string>()).ToArray();
+        RotationPhase = rotationPhase;
+        MutualTrust = mutualTrust;
     }
 
     /// <summary>The kubeconfig context of the cluster.</summary>
@@ -78,6 +82,18 @@ public sealed class IstioMeshTrustStatus
 
     /// <summary>Where sound cacerts differ from what Istio's Makefile makes (no pathlen:0, another chain order): istiod accepts them.</summary>
     public string[] Notes { get; }
+
+    /// <summary>SHA-256 of every root the cluster's root-cert.pem trusts: two while a root rotation runs (Update-IstioMeshTrust).</summary>
+    public string[] TrustedRoots { get; }
+
+    /// <summary>The last phase of a root rotation Update-IstioMeshTrust recorded on this cacerts; null when none.</summary>
+    public MeshTrustPhase? RotationPhase { get; }
+
+    /// <summary>
+    /// True when every cluster checked has sound cacerts and every cluster's signing root (RootThumbprint) is trusted by every
+    /// cluster's bundle: what keeps cross-cluster mTLS working, during a root rotation too (-Quiet's answer). The same on every object.
+    /// </summary>
+    public bool MutualTrust { get; }
 
     /// <summary>context: state.</summary>
     public override string ToString() => $"{Context}: {State}";

@@ -133,7 +133,7 @@ public static class CacertsPublisher
     }
 
     /// <summary>Whether each running istiod picks up the new cacerts by itself (by its version and settings), or must be restarted: a warning for the latter.</summary>
-    private static async Task AdviseIstiodAsync(KubeConnection connection, string ns, (CacertsChange Change, bool Nested) change, IOperationReporter reporter, CancellationToken ct)
+    internal static async Task AdviseIstiodAsync(KubeConnection connection, string ns, (CacertsChange Change, bool Nested) change, IOperationReporter reporter, CancellationToken ct)
     {
         var istiods = (await IstiodDeploymentReader.ReadAsync(connection, ns, reporter, ct).ConfigureAwait(false)).Deployments
             .Where(d => d.Replicas != 0).Select(d => (Istiod: d, Deployment: d.Name)).ToList();

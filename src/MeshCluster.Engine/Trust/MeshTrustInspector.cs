@@ -13,7 +13,9 @@ public sealed record ClusterTrustReading(
     X509Certificate2? Root,
     X509Certificate2? Intermediate,
     string? Problem,
-    IReadOnlyList<string>? Notes = null)
+    IReadOnlyList<string>? Notes = null,
+    IReadOnlyList<string>? TrustedRoots = null,
+    MeshTrustPhase? RotationPhase = null)
 {
     public string? RootThumbprint => Root?.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
 }
@@ -45,8 +47,17 @@ public static class MeshTrustInspector
         {
             var validated = CacertsValidator.Validate(material, CertificateFactory.Now());
             reporter.Verbose($"Context '{connection.ContextName}': intermediate {validated.Thumbprint} verifies to root {validated.RootThumbprint}.");
+            var notAfter = validated.Intermediate.NotAfter.ToUniversalTime();
+            if (notAfter - CertificateFactory.Now().UtcDateTime < IntermediateExpiryWarning)
+            {
+                // Istio never renews plug-in certificates: a new intermediate under the same root (New-/Publish-IstioClusterCertificate -Force), reloaded by istiod 1.19+.
+                reporter.Warning($"The intermediate CA of context '{connection.ContextName}' expires on {CaCertificateRules.Format(notAfter)}: make a new one under the same root " +
+                                 "(New-IstioClusterCertificate, then Publish-IstioClusterCertificate -Force; istiod 1.19 and later reload it by themselves).");
+            }
+
+            var trusted = validated.Roots.Select(r => r.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)).ToList();
             return new ClusterTrustReading(connection.ContextName, ns, ClusterTrustState.Cacerts, validated.ClusterName, validated.Root, validated.Intermediate, null,
-                validated.Warnings);
+                validated.Warnings, trusted, MeshRotationRecord.Read(secret.Metadata?.Annotations).Phase);
         }
         catch (TrustMaterialException ex)
         {
@@ -63,12 +74,18 @@ public static class MeshTrustInspector
     {
         var roots = readings.Where(r => r.State == ClusterTrustState.Cacerts).Select(r => r.RootThumbprint!).Distinct(StringComparer.Ordinal).ToList();
         var oneRoot = readings.Count > 0 && readings.All(r => r.State == ClusterTrustState.Cacerts) && roots.Count == 1;
+        // During a root rotation the clusters sign under different roots; mTLS holds while each trusts every other's signing root.
+        var mutual = readings.Count > 0 && readings.All(r => r.State == ClusterTrustState.Cacerts) &&
+                     readings.All(a => readings.All(b => b.TrustedRoots?.Contains(a.RootThumbprint!, StringComparer.Ordinal) == true));
         return readings.Select(r => new IstioMeshTrustStatus(r.Context, r.Namespace, r.State, r.ClusterName,
             r.Root is null ? null : r.Root.SubjectName.Decode(X500DistinguishedNameFlags.None), r.RootThumbprint, r.Root?.NotAfter.ToUniversalTime(),
             r.Intermediate is null ? null : r.Intermediate.SubjectName.Decode(X500DistinguishedNameFlags.None),
             r.Intermediate?.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), r.Intermediate?.NotAfter.ToUniversalTime(),
-            oneRoot, r.Problem ?? OtherRoots(r, readings), r.Notes)).ToList();
+            oneRoot, r.Problem ?? (mutual ? null : OtherRoots(r, readings)), r.Notes, r.TrustedRoots, r.RotationPhase, mutual)).ToList();
     }
+
+    /// <summary>An intermediate this close to its end gets a warning.</summary>
+    public static readonly TimeSpan IntermediateExpiryWarning = TimeSpan.FromDays(30);
 
     private static string? OtherRoots(ClusterTrustReading reading, IReadOnlyList<ClusterTrustReading> all)
     {

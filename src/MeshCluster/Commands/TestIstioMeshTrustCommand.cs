@@ -56,7 +56,8 @@ public sealed class TestIstioMeshTrustCommand : KubeConfigCmdlet
         var report = MeshTrustInspector.Compare(readings.OfType<ClusterTrustReading>().ToList());
         if (Quiet)
         {
-            Emit(!failed && report.Count > 0 && report.All(r => r.SharesOneRoot));
+            // Mutual trust, not one root: it holds at every phase of a root rotation done right, and is the same as one root otherwise.
+            Emit(!failed && report.Count > 0 && report.All(r => r.MutualTrust));
             return;
         }
 
