@@ -86,8 +86,9 @@ public static class RemoteSecretRemover
             return (null, false);
         }
 
-        var ns = entry.Claims?.ServiceAccountNamespace ?? info.Namespace;
-        var holder = await TokenSecrets.FindHolderAsync(remote, ns, token, entry.Claims, ct).ConfigureAwait(false);
+        // The operator's namespace, never the token's unverified claim: a claim only hints at the secret to read first.
+        var ns = info.Namespace;
+        var holder = await TokenSecrets.FindHolderAsync(remote, ns, token, entry.Claims, reporter, ct).ConfigureAwait(false);
         if (holder is null)
         {
             reporter.Warning(entry.Claims?.Expires is { } expires

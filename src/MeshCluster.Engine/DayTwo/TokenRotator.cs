@@ -97,8 +97,9 @@ public static class TokenRotator
         var oldToken = previous?.Credentials?.Token;
         if (previous is null || oldToken is null || RemoteCredentials.SameToken(oldToken, current.Token)) return (null, false);
 
-        var ns = previous.Claims?.ServiceAccountNamespace ?? serviceAccountNamespace;
-        var holder = await TokenSecrets.FindHolderAsync(remote, ns, oldToken, previous.Claims, ct).ConfigureAwait(false);
+        // The operator's namespace, never the token's unverified claim: a claim only hints at the secret to read first.
+        var ns = serviceAccountNamespace;
+        var holder = await TokenSecrets.FindHolderAsync(remote, ns, oldToken, previous.Claims, reporter, ct).ConfigureAwait(false);
         if (holder is null)
         {
             reporter.Warning(previous.Claims?.Expires is { } expires
