@@ -63,19 +63,7 @@ internal static class TokenSecrets
         return list.Items;
     }
 
-    /// <summary>The other remote secrets of the primary's namespace that hold <paramref name="token"/> too (istiod would lose those clusters as well).</summary>
-    public static async Task<IReadOnlyList<string>> OtherHoldersAsync(KubeConnection primary, string ns, string exceptSecretName, string token,
-        IOperationReporter reporter, CancellationToken ct)
-    {
-        var found = await RemoteSecretReader.FindAsync(primary, new RemoteSecretSelection(ns), reporter, ct).ConfigureAwait(false);
-        return found.Entries
-            .Where(e => e.Info.SecretName != exceptSecretName && RemoteCredentials.SameToken(e.Credentials?.Token, token))
-            .Select(e => e.Info.SecretName)
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
-    }
-
-    /// <summary>Deletes the Secret if it is still the one looked at (uid precondition); false when it was gone or replaced meanwhile.</summary>
+    /// <summary>Deletes the Secret if it is still the one looked at (uid, and resourceVersion when set, as preconditions); false when it was gone or changed meanwhile.</summary>
     public static async Task<bool> DeleteAsync(KubeConnection connection, V1Secret secret, CancellationToken ct)
     {
         var ns = secret.Metadata.NamespaceProperty;
@@ -87,7 +75,7 @@ internal static class TokenSecrets
                 {
                     // The body of a delete is not needed: the status code says whether it happened.
                     using var response = await c.Client.CoreV1.DeleteNamespacedSecretWithHttpMessagesAsync(name, ns,
-                        new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = secret.Metadata.Uid } }, cancellationToken: c.Token).ConfigureAwait(false);
+                        new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = secret.Metadata.Uid, ResourceVersion = secret.Metadata.ResourceVersion } }, cancellationToken: c.Token).ConfigureAwait(false);
                     return true;
                 }, ct).ConfigureAwait(false);
             return true;
