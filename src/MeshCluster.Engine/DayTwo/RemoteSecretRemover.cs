@@ -31,6 +31,9 @@ public static class RemoteSecretRemover
             reporter, ct).ConfigureAwait(false);
         if (found.Entries.Count == 0) throw RemoteSecretReader.NotFound(primary, ns, request.ClusterName, request.SecretName);
 
+        // The revocation's reads must work before anything is deleted (issue 20): a remote that answers nonsense changes nothing.
+        if (request.RevokeToken) await TokenSecrets.ListTokenSecretsAsync(remote!, ns, null, ct).ConfigureAwait(false);
+
         var removed = new List<IstioRemoteSecretRemoval>();
         try
         {
