@@ -257,13 +257,13 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
     }
 
     [Fact]
-    public async Task An_unknown_context_is_a_terminating_KubeContextNotFound_listing_the_contexts()
+    public async Task An_unknown_context_is_KubeContextNotFound_listing_the_contexts_and_the_next_input_goes_on()
     {
         var ns = await GatewayAsync(_clusters.Cluster1, "da-noctx", ("192.0.2.70", null));
         using var ps = fixture.NewSession();
 
         var result = ps.Invoke("Get-IstioDiscoveryAddress -Context no-such-cluster -Namespace $args[0]", ns);
-        // Terminating: the pipeline ends at the bad context, the next input is never read.
+        // That input's error only (issue 20): the next input is still read and answered.
         var piped = ps.Invoke("[pscustomobject]@{Context='no-such-cluster'},[pscustomobject]@{Context=$C1} | Get-IstioDiscoveryAddress -Namespace $args[0]", ns);
         var caught = ps.Invoke("try { Get-IstioDiscoveryAddress -Context no-such-cluster -Namespace $args[0] } catch { 'caught:' + $_.FullyQualifiedErrorId }", ns);
 
@@ -274,9 +274,13 @@ public sealed class DiscoveryAddressTests(ClustersFixture fixture)
         Assert.Equal("no-such-cluster", error.TargetObject);
         Assert.Contains("cluster1", error.ToString());
         Assert.Contains("cluster2", error.ToString());
-        Assert.Empty(piped.Output);
-        Assert.StartsWith("KubeContextNotFound,", piped.FirstError!.FullyQualifiedErrorId);
-        Assert.Equal($"caught:KubeContextNotFound,{Cmdlet}", Assert.Single(caught.Output).ToString());
+        Assert.Equal("cluster1", Assert.Single(piped.Output).Prop("Context"));
+        Assert.Null(piped.Terminating);
+        Assert.StartsWith("KubeContextNotFound,", Assert.Single(piped.Errors).FullyQualifiedErrorId);
+        // A non-terminating error is not caught by try/catch; -ErrorAction Stop makes it so.
+        Assert.Empty(caught.Output);
+        var stopped = ps.Invoke("try { Get-IstioDiscoveryAddress -Context no-such-cluster -Namespace $args[0] -ErrorAction Stop } catch { 'caught:' + $_.FullyQualifiedErrorId }", ns);
+        Assert.Equal($"caught:KubeContextNotFound,{Cmdlet}", Assert.Single(stopped.Output).ToString());
     }
 
     [Fact]

@@ -230,7 +230,10 @@ public sealed class KubeConfigTests : IDisposable
         Assert.Contains(broken, invalid.Exception.Message);
         Assert.Equal(broken, invalid.TargetObject);
 
-        var context = (ErrorRecord)Assert.Single(ps.Invoke(Script, _fixture.KubeConfigPath, "nope").Output).BaseObject;
+        // An unknown context is one input's problem (issue 20): non-terminating, try/catch lets it pass; the file's are terminating.
+        var passed = ps.Invoke(Script, _fixture.KubeConfigPath, "nope");
+        Assert.Empty(passed.Output);
+        var context = Assert.Single(passed.Errors);
         Assert.StartsWith("KubeContextNotFound,", context.FullyQualifiedErrorId);
         Assert.Equal("nope", context.TargetObject);
         Assert.Contains("cluster1, cluster2", context.Exception.Message);

@@ -81,6 +81,11 @@ public sealed partial class FaultProxy
                 request.Complete(ProxiedOutcome.Answered);
                 await HttpAnswer.WriteAsync(tls, 200, "application/json", GarbageJson).ConfigureAwait(false);
                 return true;
+            case FaultKind.JsonBody:
+                request.SetStatus(200);
+                request.Complete(ProxiedOutcome.Answered);
+                await HttpAnswer.WriteAsync(tls, 200, "application/json", System.Text.Encoding.UTF8.GetBytes(fault.Body ?? "{}")).ConfigureAwait(false);
+                return true;
             case FaultKind.Hold:
                 Interlocked.Increment(ref _held);
                 var released = Volatile.Read(ref _release).Task;

@@ -9,6 +9,9 @@ public enum FaultKind
     Hold,
     Status,
     GarbageBody,
+
+    /// <summary>Answers 200 with the given JSON, whatever was asked: a proxy or a wrong URL that answers in the server's place.</summary>
+    JsonBody,
     CloseWatch,
     WatchGone,
     WatchGarbageLine,
@@ -85,6 +88,12 @@ public sealed class Fault
 
     /// <summary>Answer 200 with Content-Type application/json and a body that is not JSON.</summary>
     public static Fault GarbageBody() => new(FaultKind.GarbageBody);
+
+    /// <summary>200 with <paramref name="json"/> for every request it matches (issue 20: replies of the wrong shape).</summary>
+    public static Fault JsonBody(string json) => new(FaultKind.JsonBody) { Body = json };
+
+    /// <summary>The body a <see cref="FaultKind.JsonBody"/> answers with.</summary>
+    public string? Body { get; private init; }
 
     /// <summary>End a watch's stream cleanly after this many events (0: right after the headers).</summary>
     public static Fault CloseWatch(int afterEvents = 0) => new(FaultKind.CloseWatch, afterEvents: NotNegative(afterEvents));

@@ -25,7 +25,7 @@ public sealed class IstioRemoteSecret
     /// <summary>Made by Publish-IstioRemoteSecret.</summary>
     public IstioRemoteSecret(RemoteSecretAction action, string secretName, string @namespace, string clusterName, string server,
         string remoteContext, string? primaryContext, string serviceAccount, string? tokenSecretName, string? resourceVersion, string? path,
-        DateTimeOffset? tokenExpires = null, string? previousTokenSecretName = null, bool revoked = false)
+        DateTimeOffset? tokenExpires = null, string? previousTokenSecretName = null, bool revoked = false, string? revocationReason = null)
     {
         Action = action;
         SecretName = secretName;
@@ -41,7 +41,11 @@ public sealed class IstioRemoteSecret
         TokenExpires = tokenExpires;
         PreviousTokenSecretName = previousTokenSecretName;
         Revoked = revoked;
+        RevocationReason = revocationReason;
     }
+
+    /// <summary>-RotateToken: why the previous token's secret was revoked or kept (e.g. another remote secret still holds it); null otherwise.</summary>
+    public string? RevocationReason { get; }
 
     /// <summary>istio-remote-secret-&lt;ClusterName&gt;.</summary>
     public string SecretName { get; }

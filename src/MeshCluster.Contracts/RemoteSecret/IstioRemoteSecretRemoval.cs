@@ -5,7 +5,7 @@ public sealed class IstioRemoteSecretRemoval
 {
     /// <summary>Made by Remove-IstioRemoteSecret.</summary>
     public IstioRemoteSecretRemoval(string clusterName, string secretName, string @namespace, string context,
-        string? remoteContext, string? tokenSecretName, bool tokenRevoked)
+        string? remoteContext, string? tokenSecretName, bool tokenRevoked, string? revocationReason = null)
     {
         ClusterName = clusterName;
         SecretName = secretName;
@@ -14,7 +14,11 @@ public sealed class IstioRemoteSecretRemoval
         RemoteContext = remoteContext;
         TokenSecretName = tokenSecretName;
         TokenRevoked = tokenRevoked;
+        RevocationReason = revocationReason;
     }
+
+    /// <summary>-RevokeToken: why the token secret was revoked or kept (e.g. a remote secret in another namespace still holds its token); null otherwise.</summary>
+    public string? RevocationReason { get; }
 
     /// <summary>The remote cluster's name in the mesh.</summary>
     public string ClusterName { get; }

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Naming;
 
 namespace MeshCluster.Engine.ControlPlane;
 
@@ -31,6 +32,7 @@ public static class ControlPlaneWaiter
         TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
     {
         var @namespace = target.Namespace;
+        KubeNameRule.RequireNamespace(@namespace, "-Namespace");
         var where = $"namespace '{@namespace}' of context '{connection.ContextName}'";
         var ends = DateTime.UtcNow + timeout;
         // A first look, bounded by the wait's own time: an API server that does not answer now is waited out below.

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Naming;
 
 namespace MeshCluster.Engine.Discovery;
 
@@ -18,6 +19,8 @@ public static class DiscoveryAddressReader
     public static async Task<IstioDiscoveryAddress> GetAsync(KubeConnection connection, string @namespace, string serviceName,
         bool wait, TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
     {
+        KubeNameRule.RequireNamespace(@namespace, "-Namespace");
+        KubeNameRule.RequireServiceName(serviceName, "-ServiceName");
         reporter.Verbose($"Reading Service {@namespace}/{serviceName} in context '{connection.ContextName}'.");
         V1Service service;
         if (wait)

@@ -18,7 +18,7 @@ public static class KubeApi
     {
         try
         {
-            return await call(new KubernetesCall(connection, ct)).ConfigureAwait(false);
+            return ReplyShape.Require(connection, what, await call(new KubernetesCall(connection, ct)).ConfigureAwait(false));
         }
         catch (HttpOperationException ex)
         {

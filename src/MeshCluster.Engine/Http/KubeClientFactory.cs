@@ -85,7 +85,7 @@ public static class KubeClientFactory
         catch (Exception ex) when (ex is KubeConfigException or FormatException or IOException or UnauthorizedAccessException
                                        or System.Security.Cryptography.CryptographicException)
         {
-            throw KubeConfigMerger.Invalid(context.ContextFile, $"context '{context.Name}' cannot be used ({ex.Message.TrimEnd('.')})");
+            throw KubeConfigMerger.InvalidContext(context.ContextFile, $"context '{context.Name}' cannot be used ({ex.Message.TrimEnd('.')})");
         }
 
         if (exec is not null)
@@ -112,7 +112,7 @@ public static class KubeClientFactory
                                        or System.Security.Cryptography.CryptographicException)
         {
             // The client certificate and key are read here: a key that does not match, or is no key.
-            throw KubeConfigMerger.Invalid(source, $"context '{name}' cannot be used ({ex.Message.TrimEnd('.')})");
+            throw KubeConfigMerger.InvalidContext(source, $"context '{name}' cannot be used ({ex.Message.TrimEnd('.')})");
         }
     }
 

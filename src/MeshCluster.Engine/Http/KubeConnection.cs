@@ -10,7 +10,7 @@ public sealed class KubeConnection : IDisposable
     {
         Client = client;
         ContextName = contextName;
-        Server = server;
+        Server = ServerUrl.Masked(server)!; // for messages only: a password in the URL never shows
         SkipTlsVerify = skipTlsVerify;
         Tls = tls;
         Credentials = credentials;
@@ -22,7 +22,7 @@ public sealed class KubeConnection : IDisposable
     /// <summary>The kubeconfig context (or, for a remote secret's kubeconfig, the cluster name).</summary>
     public string ContextName { get; }
 
-    /// <summary>The API server URL, as the kubeconfig gives it.</summary>
+    /// <summary>The API server URL, as the kubeconfig gives it, a user name or password in it masked (for messages).</summary>
     public string Server { get; }
 
     /// <summary>True when the kubeconfig turns certificate verification off.</summary>

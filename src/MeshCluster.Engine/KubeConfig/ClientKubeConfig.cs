@@ -78,11 +78,11 @@ internal static class ClientKubeConfig
         if (string.IsNullOrEmpty(path)) return null;
         if (!File.Exists(path) && !Directory.Exists(path))
         {
-            throw KubeConfigMerger.Invalid(context.ContextFile, $"context '{context.Name}' cannot be used: its {field} file '{path}' does not exist");
+            throw KubeConfigMerger.InvalidContext(context.ContextFile, $"context '{context.Name}' cannot be used: its {field} file '{path}' does not exist");
         }
 
         var text = InputLimits.ReadText(path, reason =>
-            KubeConfigMerger.Invalid(context.ContextFile, $"context '{context.Name}' cannot be used: its {field} file '{path}' cannot be read ({reason})"));
+            KubeConfigMerger.InvalidContext(context.ContextFile, $"context '{context.Name}' cannot be used: its {field} file '{path}' cannot be read ({reason})"));
         return Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
     }
 }

@@ -156,5 +156,5 @@ internal sealed class ExecCredentialProvider : ITokenProvider
         new(ErrorIds.KubeCredentialPluginFailed, category,
             $"The credential plugin '{_exec.Command}' of context '{_contextName}' failed: {what}." +
             (string.IsNullOrEmpty(_exec.InstallHint) ? string.Empty : " " + _exec.InstallHint.Trim()),
-            target: _contextName, terminating: true);
+            target: _contextName);
 }

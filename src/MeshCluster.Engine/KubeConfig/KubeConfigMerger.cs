@@ -135,6 +135,11 @@ public static class KubeConfigMerger
     internal static MeshClusterException Invalid(string path, string what) =>
         new(ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, $"The kubeconfig file '{path}' is invalid: {what}.",
             target: path, terminating: true);
+
+    /// <summary>An entry of one context is unusable: that input's error (non-terminating), the other contexts go on.</summary>
+    internal static MeshClusterException InvalidContext(string path, string what) =>
+        new(ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, $"The kubeconfig file '{path}' is invalid: {what}.",
+            target: path);
 }
 
 /// <summary>The merged view of one or more kubeconfig files, and which file each entry came from.</summary>

@@ -38,21 +38,22 @@ public static class KubeContextResolver
         var ctx = merged.Config.Contexts.FirstOrDefault(c => c.Name == contextName)
             ?? throw new MeshClusterException(ErrorIds.KubeContextNotFound, ErrorCategory.ObjectNotFound,
                 $"The kubeconfig has no context '{contextName}'. Contexts: {Names(merged)}.",
-                target: contextName, terminating: true);
+                // One input's context: its own error, the other inputs go on (issue 20).
+                target: contextName);
 
         var contextFile = merged.ContextFiles[contextName];
         var clusterName = ctx.ContextDetails.Cluster;
         var cluster = merged.Config.Clusters.FirstOrDefault(c => c.Name == clusterName)
-            ?? throw KubeConfigMerger.Invalid(contextFile, $"context '{contextName}' names cluster '{clusterName}', which no kubeconfig file defines");
+            ?? throw KubeConfigMerger.InvalidContext(contextFile, $"context '{contextName}' names cluster '{clusterName}', which no kubeconfig file defines");
         if (string.IsNullOrEmpty(cluster.ClusterEndpoint.Server))
         {
-            throw KubeConfigMerger.Invalid(merged.ClusterFiles[clusterName], $"cluster '{clusterName}' has no server");
+            throw KubeConfigMerger.InvalidContext(merged.ClusterFiles[clusterName], $"cluster '{clusterName}' has no server");
         }
 
         var userName = ctx.ContextDetails.User;
         if (!string.IsNullOrEmpty(userName) && merged.Config.Users?.Any(u => u.Name == userName) != true)
         {
-            throw KubeConfigMerger.Invalid(contextFile, $"context '{contextName}' names user '{userName}', which no kubeconfig file defines");
+            throw KubeConfigMerger.InvalidContext(contextFile, $"context '{contextName}' names user '{userName}', which no kubeconfig file defines");
         }
 
         return new KubeContext(contextName, clusterName, cluster.ClusterEndpoint.Server, merged, contextFile);

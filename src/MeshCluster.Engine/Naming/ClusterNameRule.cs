@@ -10,7 +10,7 @@ namespace MeshCluster.Engine.Naming;
 /// </summary>
 public static partial class ClusterNameRule
 {
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Dns1123Label();
 
     public static bool IsDns1123Label(string? value) =>

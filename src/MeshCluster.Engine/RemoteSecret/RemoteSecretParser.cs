@@ -56,7 +56,8 @@ public static class RemoteSecretParser
         var name = secret.Metadata?.Name ?? string.Empty;
         var ns = secret.Metadata?.NamespaceProperty ?? string.Empty;
         var keys = KeysOf(secret);
-        var annotated = secret.Metadata?.Annotations?.TryGetValue(RemoteSecretNames.ClusterAnnotation, out var a) == true && !string.IsNullOrEmpty(a) ? a : null;
+        // Printed as data: an escape sequence or newline planted in the annotation never reaches a terminal raw.
+        var annotated = secret.Metadata?.Annotations?.TryGetValue(RemoteSecretNames.ClusterAnnotation, out var a) == true && !string.IsNullOrEmpty(a) ? Printable.Quote(a) : null;
         clusterName ??= ClusterNameOf(secret, keys);
         var blocking = new List<string>();
         var notes = new List<string>();
@@ -88,7 +89,7 @@ public static class RemoteSecretParser
 
         var claims = JwtClaims.Read(credentials?.Token);
         var expired = claims?.Expires is { } expires && expires <= now ? $"The token expired at {expires:u}." : null;
-        var info = new IstioRemoteSecretInfo(clusterName, name, ns, context, credentials?.Server, authType,
+        var info = new IstioRemoteSecretInfo(clusterName, name, ns, context, ServerUrl.Masked(credentials?.Server), authType,
             claims?.ServiceAccount, claims?.ServiceAccountNamespace, claims?.Expires,
             secret.Metadata?.CreationTimestamp is { } created ? new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)) : null,
             secret.Metadata?.ResourceVersion, RemoteSecretEntry.ProblemsOf(blocking, Array.Empty<string>(), Array.Empty<string>(), expired),
@@ -102,7 +103,7 @@ public static class RemoteSecretParser
         if (keys.Count == 1) return keys[0];
         if (secret.Metadata?.Annotations?.TryGetValue(RemoteSecretNames.ClusterAnnotation, out var annotated) == true && !string.IsNullOrEmpty(annotated))
         {
-            return annotated;
+            return Printable.Quote(annotated)!;
         }
 
         var name = secret.Metadata?.Name ?? string.Empty;

@@ -108,48 +108,90 @@ public static class RemoteSecretPublisher
                 account = await ReaderServiceAccount.EnsureAsync(remote, ns, request.ServiceAccount, reporter, ct).ConfigureAwait(false);
             }
 
-            reporter.Progress(Activity, $"Token of {ns}/{request.ServiceAccount} in '{remote.ContextName}'", 30);
-            var token = request.TokenLifetime is { } tokenLifetime
-                ? await TokenRequestSource.RequestAsync(remote, account!, tokenLifetime, request.TokenTimeout, reporter, ct).ConfigureAwait(false)
-                : request.RotateToken
-                    ? await TokenRotator.NewTokenSecretAsync(remote, account!, request.ClusterName, previous, request.TokenTimeout, reporter, ct).ConfigureAwait(false)
-                    : await ServiceAccountTokenSource.GetAsync(remote, account!, request.TokenMode, request.TokenTimeout, reporter, ct).ConfigureAwait(false);
-            reporter.Verbose(token.SecretName is { } tokenSecret
-                ? $"Using the token and CA of Secret {ns}/{tokenSecret} in context '{remote.ContextName}'."
-                : $"Using a time-bound token of ServiceAccount {ns}/{request.ServiceAccount} that expires at {token.Expires:u}.");
-
-            var kubeConfig = RemoteKubeConfig.Build(new RemoteKubeConfigSpec(request.ClusterName, server, token.CertificateAuthority, token.Token, request.TlsServerName));
-            if (request.SkipVerify)
+            // A token written to the primary is confirmed live afterwards: a racing rotation may have revoked it (TokenRevocation); then again, a few times.
+            for (var attempt = 1; ; attempt++)
             {
-                reporter.Verbose("Skipping the check of the new kubeconfig (-SkipVerify).");
+                reporter.Progress(Activity, $"Token of {ns}/{request.ServiceAccount} in '{remote.ContextName}'", 30);
+                var token = request.TokenLifetime is { } tokenLifetime
+                    ? await TokenRequestSource.RequestAsync(remote, account!, tokenLifetime, request.TokenTimeout, reporter, ct).ConfigureAwait(false)
+                    : request.RotateToken
+                        ? await TokenRotator.NewTokenSecretAsync(remote, account!, request.ClusterName, previous, request.TokenTimeout, reporter, ct).ConfigureAwait(false)
+                        : await ServiceAccountTokenSource.GetAsync(remote, account!, request.TokenMode, request.TokenTimeout, reporter, ct).ConfigureAwait(false);
+                reporter.Verbose(token.SecretName is { } tokenSecret
+                    ? $"Using the token and CA of Secret {ns}/{tokenSecret} in context '{remote.ContextName}'."
+                    : $"Using a time-bound token of ServiceAccount {ns}/{request.ServiceAccount} that expires at {token.Expires:u}.");
+
+                var kubeConfig = RemoteKubeConfig.Build(new RemoteKubeConfigSpec(request.ClusterName, server, token.CertificateAuthority, token.Token, request.TlsServerName));
+                if (request.SkipVerify)
+                {
+                    reporter.Verbose("Skipping the check of the new kubeconfig (-SkipVerify).");
+                }
+                else
+                {
+                    reporter.Progress(Activity, $"Checking the new kubeconfig against {server}", 60);
+                    await RemoteAccessVerifier.VerifyAsync(kubeConfig, request.ClusterName, request.ServiceAccount, reporter, ct).ConfigureAwait(false);
+                }
+
+                var desired = RemoteSecretManifest.Desired(request.ClusterName, ns, kubeConfig);
+                if (request.OutFile is { } path)
+                {
+                    reporter.Progress(Activity, $"Writing {path}", 80);
+                    RemoteSecretFile.Write(path, RemoteSecretManifest.ToYaml(desired));
+                    reporter.Verbose($"Wrote Secret {ns}/{secretName} as YAML to {path}.");
+                    return Result(RemoteSecretAction.WrittenToFile, null, path);
+                }
+
+                reporter.Progress(Activity, $"Applying Secret {ns}/{secretName} in '{primary!.ContextName}'", 80);
+                RemoteSecretAction outcome;
+                string? resourceVersion;
+                RevocationOutcome? revocation = null;
+                if (!request.RotateToken)
+                {
+                    (outcome, resourceVersion) = await ApplyAsync(primary, desired, reporter, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    RemoteSecretEntry? replaced;
+                    try
+                    {
+                        (outcome, resourceVersion, replaced) = await TokenRotator.SwapAsync(primary, desired, previous, request.ClusterName, reporter, ct).ConfigureAwait(false);
+                    }
+                    catch (MeshClusterException ex) when (ex.ErrorId == ErrorIds.RemoteSecretRemovedMeanwhile && token.SecretName is { } made)
+                    {
+                        // Nothing holds the new token: it goes too, so that the removal's word stands.
+                        var own = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{made}",
+                            c => c.Client.CoreV1.ReadNamespacedSecretAsync(made, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+                        if (own is not null) await TokenRevocation.RevokeAsync(remote, primary, own, reporter, ct).ConfigureAwait(false);
+                        throw;
+                    }
+
+                    // Only now that the primary holds the new token may the old one stop working.
+                    reporter.Progress(Activity, $"Revoking the previous token of '{request.ClusterName}' in '{remote.ContextName}'", 90);
+                    revocation = await TokenRotator.RevokePreviousAsync(remote, primary, replaced, token, ns, request.ServiceAccount, request.ClusterName, reporter, ct)
+                        .ConfigureAwait(false);
+                }
+
+                if (token.SecretName is { } held && !await TokenRevocation.ConfirmLiveAsync(remote, ns, held, token.Token, ct).ConfigureAwait(false))
+                {
+                    if (attempt >= 3)
+                    {
+                        throw new MeshClusterException(ErrorIds.RemoteSecretTokenRevokedMeanwhile, ErrorCategory.ResourceBusy,
+                            $"The token of Secret {ns}/{held} that Secret {ns}/{secretName} in context '{primary.ContextName}' now holds was revoked meanwhile by another command, {attempt} times.",
+                            target: secretName, recommendedAction: "Another rotation of this cluster is running: let it finish, then run this command again.");
+                    }
+
+                    reporter.Verbose($"Token secret {ns}/{held} was revoked meanwhile by another command: publishing a fresh token.");
+                    previous = request.RotateToken ? await TokenRotator.ReadCurrentAsync(primary, ns, request.ClusterName, reporter, ct).ConfigureAwait(false) : previous;
+                    continue;
+                }
+
+                return Result(outcome, resourceVersion, null, revocation?.TokenSecretName, revocation?.Revoked ?? false, revocation?.Reason);
+
+                IstioRemoteSecret Result(RemoteSecretAction outcome, string? resourceVersion, string? writtenPath, string? previousTokenSecret = null,
+                    bool revokedPrevious = false, string? revocationReason = null) =>
+                    new(outcome, secretName, ns, request.ClusterName, server, remote.ContextName, primary?.ContextName, request.ServiceAccount,
+                        token.SecretName, resourceVersion, writtenPath, token.Expires, previousTokenSecret, revokedPrevious, revocationReason);
             }
-            else
-            {
-                reporter.Progress(Activity, $"Checking the new kubeconfig against {server}", 60);
-                await RemoteAccessVerifier.VerifyAsync(kubeConfig, request.ClusterName, request.ServiceAccount, reporter, ct).ConfigureAwait(false);
-            }
-
-            var desired = RemoteSecretManifest.Desired(request.ClusterName, ns, kubeConfig);
-            if (request.OutFile is { } path)
-            {
-                reporter.Progress(Activity, $"Writing {path}", 80);
-                RemoteSecretFile.Write(path, RemoteSecretManifest.ToYaml(desired));
-                reporter.Verbose($"Wrote Secret {ns}/{secretName} as YAML to {path}.");
-                return Result(RemoteSecretAction.WrittenToFile, null, path);
-            }
-
-            reporter.Progress(Activity, $"Applying Secret {ns}/{secretName} in '{primary!.ContextName}'", 80);
-            var (outcome, resourceVersion) = await ApplyAsync(primary, desired, reporter, ct).ConfigureAwait(false);
-            if (!request.RotateToken) return Result(outcome, resourceVersion, null);
-
-            // Only now that the primary holds the new token may the old one stop working.
-            reporter.Progress(Activity, $"Revoking the previous token of '{request.ClusterName}' in '{remote.ContextName}'", 90);
-            var (previousName, revoked) = await TokenRotator.RevokePreviousAsync(remote, primary, previous, token, ns, reporter, ct).ConfigureAwait(false);
-            return Result(outcome, resourceVersion, null, previousName, revoked);
-
-            IstioRemoteSecret Result(RemoteSecretAction outcome, string? resourceVersion, string? writtenPath, string? previousTokenSecret = null, bool revokedPrevious = false) =>
-                new(outcome, secretName, ns, request.ClusterName, server, remote.ContextName, primary?.ContextName, request.ServiceAccount,
-                    token.SecretName, resourceVersion, writtenPath, token.Expires, previousTokenSecret, revokedPrevious);
         }
         finally
         {

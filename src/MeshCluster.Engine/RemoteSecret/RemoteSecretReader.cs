@@ -2,6 +2,7 @@ using System.Management.Automation;
 using k8s;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Naming;
 using MeshCluster.Engine.Istiod;
 
 namespace MeshCluster.Engine.RemoteSecret;
@@ -21,6 +22,8 @@ public static class RemoteSecretReader
     public static async Task<RemoteSecretMatches> FindAsync(KubeConnection primary, RemoteSecretSelection selection, IOperationReporter reporter, CancellationToken ct)
     {
         var ns = selection.Namespace;
+        KubeNameRule.RequireNamespace(ns, "-Namespace");
+        if (selection.SecretName is not null) KubeNameRule.RequireName(selection.SecretName, "-SecretName");
         reporter.Verbose($"Listing the remote secrets (label {RemoteSecretNames.MultiClusterLabel}=true) in namespace '{ns}' of context '{primary.ContextName}'.");
         var listing = KubeApi.CallAsync(primary, $"listing remote secrets in namespace {ns}",
             c => c.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: RemoteSecretNames.MultiClusterLabel + "=true", cancellationToken: c.Token), ct);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using k8s;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 
@@ -29,11 +30,15 @@ public static class RemoteSecretRemover
             reporter, ct).ConfigureAwait(false);
         if (found.Entries.Count == 0) throw RemoteSecretReader.NotFound(primary, ns, request.ClusterName, request.SecretName);
 
+        // The revocation's reads must work before anything is deleted (issue 20): a remote that answers nonsense changes nothing.
+        if (request.RevokeToken) await TokenSecrets.ListTokenSecretsAsync(remote!, ns, null, ct).ConfigureAwait(false);
+
         var removed = new List<IstioRemoteSecretRemoval>();
         try
         {
-            foreach (var entry in found.Entries)
+            foreach (var listed in found.Entries)
             {
+                var entry = listed;
                 var info = entry.Info;
                 if (entry.DataKeys.Count > 1)
                 {
@@ -51,17 +56,33 @@ public static class RemoteSecretRemover
                 }
 
                 reporter.Verbose($"Deleting Secret {ns}/{info.SecretName} in context '{primary.ContextName}'.");
-                var deleted = await TokenSecrets.DeleteAsync(primary, SecretRef(info, entry.Uid), ct).ConfigureAwait(false);
-                if (!deleted) reporter.Verbose($"Secret {ns}/{info.SecretName} was deleted meanwhile by someone else.");
-
-                string? tokenSecret = null;
-                var revoked = false;
-                if (request.RevokeToken)
+                // A compare-and-delete on what was read: a rotation that wrote a new token meanwhile makes it read again, so the token
+                // revoked below is the one the deleted Secret held.
+                var current = entry;
+                for (var attempt = 1; !await TokenSecrets.DeleteAsync(primary, SecretRef(current.Info, current.Uid), ct).ConfigureAwait(false); attempt++)
                 {
-                    (tokenSecret, revoked) = await RevokeAsync(primary, remote!, entry, shouldProcess, reporter, ct).ConfigureAwait(false);
+                    var again = await KubeApi.TryGetAsync(primary, $"reading Secret {ns}/{info.SecretName}",
+                        c => c.Client.CoreV1.ReadNamespacedSecretAsync(info.SecretName, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+                    if (again is null || attempt >= 10)
+                    {
+                        reporter.Verbose($"Secret {ns}/{info.SecretName} was deleted meanwhile by someone else.");
+                        break;
+                    }
+
+                    reporter.Verbose($"Secret {ns}/{info.SecretName} changed meanwhile (another command wrote it): deleting what it holds now.");
+                    current = RemoteSecretParser.Parse(again, primary.ContextName, DateTimeOffset.UtcNow, info.ClusterName);
                 }
 
-                removed.Add(new IstioRemoteSecretRemoval(info.ClusterName, info.SecretName, ns, primary.ContextName, remote?.ContextName, tokenSecret, revoked));
+                entry = current;
+
+                RevocationOutcome? revocation = null;
+                if (request.RevokeToken)
+                {
+                    revocation = await RevokeAsync(primary, remote!, entry, shouldProcess, reporter, ct).ConfigureAwait(false);
+                }
+
+                removed.Add(new IstioRemoteSecretRemoval(info.ClusterName, info.SecretName, ns, primary.ContextName, remote?.ContextName,
+                    revocation?.TokenSecretName, revocation?.Revoked ?? false, revocation?.Reason));
             }
         }
         finally
@@ -72,8 +93,11 @@ public static class RemoteSecretRemover
         return removed;
     }
 
-    /// <summary>After the primary no longer holds the token: deletes the token secret MeshCluster made that holds it.</summary>
-    private static async Task<(string?, bool)> RevokeAsync(KubeConnection primary, KubeConnection remote, RemoteSecretEntry entry,
+    /// <summary>
+    /// After the primary no longer holds the token: deletes the token secret MeshCluster made that holds it, unless a remote secret
+    /// in any namespace of the primary still holds it (checked again right before the delete, see <see cref="TokenRevocation"/>).
+    /// </summary>
+    private static async Task<RevocationOutcome> RevokeAsync(KubeConnection primary, KubeConnection remote, RemoteSecretEntry entry,
         Func<string, string, Task<bool>> shouldProcess, IOperationReporter reporter, CancellationToken ct)
     {
         var info = entry.Info;
@@ -81,47 +105,44 @@ public static class RemoteSecretRemover
         if (token is null)
         {
             reporter.Warning($"Secret {info.Namespace}/{info.SecretName} held no readable bearer token: there is no token to revoke for cluster '{info.ClusterName}'.");
-            return (null, false);
+            return new(null, false, "the remote secret held no readable bearer token");
         }
 
-        var ns = entry.Claims?.ServiceAccountNamespace ?? info.Namespace;
-        var holder = await TokenSecrets.FindHolderAsync(remote, ns, token, entry.Claims, ct).ConfigureAwait(false);
+        // The operator's namespace, never the token's unverified claim: a claim only hints at the secret to read first.
+        var ns = info.Namespace;
+        var holder = await TokenSecrets.FindHolderAsync(remote, ns, token, entry.Claims, reporter, ct).ConfigureAwait(false);
         if (holder is null)
         {
-            reporter.Warning(entry.Claims?.Expires is { } expires
-                ? $"The token of cluster '{info.ClusterName}' is time-bound (no token secret holds it): it cannot be revoked and stops working at {expires:u}."
-                : $"No token secret in namespace '{ns}' of context '{remote.ContextName}' holds the token of cluster '{info.ClusterName}': nothing revoked " +
-                  "(is -RemoteContext that cluster?).");
-            return (null, false);
+            var reason = entry.Claims?.Expires is { } expires
+                ? $"the token is time-bound (no token secret holds it): it cannot be revoked and stops working at {expires:u}"
+                : $"no token secret in namespace '{ns}' of context '{remote.ContextName}' holds the token (is -RemoteContext that cluster?)";
+            reporter.Warning(entry.Claims?.Expires is not null
+                ? $"The token of cluster '{info.ClusterName}' was not revoked: {reason}."
+                : $"No token secret in namespace '{ns}' of context '{remote.ContextName}' holds the token of cluster '{info.ClusterName}': nothing revoked (is -RemoteContext that cluster?).");
+            return new(null, false, reason);
         }
 
         var name = holder.Metadata.Name;
         if (!TokenSecrets.IsOurs(holder))
         {
-            reporter.Warning($"Token secret {ns}/{name} in context '{remote.ContextName}' holds the token of cluster '{info.ClusterName}' but was not created by MeshCluster " +
-                             $"(no label {RemoteSecretNames.ManagedByLabel}={RemoteSecretNames.FieldManager}): left alone.");
-            return (name, false);
-        }
-
-        var others = await TokenSecrets.OtherHoldersAsync(primary, info.Namespace, info.SecretName, token, reporter, ct).ConfigureAwait(false);
-        if (others.Count > 0)
-        {
-            reporter.Warning($"Token secret {ns}/{name} in context '{remote.ContextName}' was not deleted: remote secret(s) {string.Join(", ", others)} of context '{primary.ContextName}' still use its token.");
-            return (name, false);
+            var reason = $"it was not created by MeshCluster (no label {RemoteSecretNames.ManagedByLabel}={RemoteSecretNames.FieldManager})";
+            reporter.Warning($"Token secret {ns}/{name} in context '{remote.ContextName}' holds the token of cluster '{info.ClusterName}' but was left alone: {reason}.");
+            return new(name, false, reason);
         }
 
         if (!await shouldProcess($"Secret {ns}/{name} in context '{remote.ContextName}'",
                 $"Delete the token secret of cluster '{info.ClusterName}' (its token stops working)").ConfigureAwait(false))
         {
-            return (name, false);
+            return new(name, false, "declined");
         }
 
-        reporter.Verbose($"Deleting token secret {ns}/{name} in context '{remote.ContextName}': the token stops working.");
-        return (name, await TokenSecrets.DeleteAsync(remote, holder, ct).ConfigureAwait(false));
+        var outcome = await TokenRevocation.RevokeAsync(remote, primary, holder, reporter, ct).ConfigureAwait(false);
+        if (!outcome.Revoked) reporter.Warning($"Token secret {ns}/{name} in context '{remote.ContextName}' was not deleted: {outcome.Reason}.");
+        return outcome;
     }
 
     private static k8s.Models.V1Secret SecretRef(IstioRemoteSecretInfo info, string? uid) => new()
     {
-        Metadata = new k8s.Models.V1ObjectMeta { Name = info.SecretName, NamespaceProperty = info.Namespace, Uid = uid },
+        Metadata = new k8s.Models.V1ObjectMeta { Name = info.SecretName, NamespaceProperty = info.Namespace, Uid = uid, ResourceVersion = info.ResourceVersion },
     };
 }

@@ -11,17 +11,24 @@ public static class SecretRedactor
 {
     public const string Mask = "<redacted>";
 
-    // Short values (empty, "x") would mask ordinary words; real credentials are long.
-    private const int MinimumLength = 8;
+    // Only what can be a credential (issue 20): a planted "token" that is an ordinary word ("istio-system",
+    // "kubernetes-default-service") would garble every later message. Real ones are long and not only letters and '-'.
+    private const int MinimumLength = 16;
+    private const int AnyTextLength = 32;
     private static readonly ConcurrentDictionary<string, byte> Secrets = new(StringComparer.Ordinal);
 
     public static void Register(string? secret)
     {
-        if (!string.IsNullOrWhiteSpace(secret) && secret.Length >= MinimumLength)
+        if (secret is not null && IsCredentialLike(secret))
         {
             Secrets.TryAdd(secret, 0);
         }
     }
+
+    /// <summary>Long enough, not blank, and either very long (a key, a JWT) or holding a character other than a letter, '-' or a space.</summary>
+    public static bool IsCredentialLike(string? secret) =>
+        secret is { Length: >= MinimumLength } && !string.IsNullOrWhiteSpace(secret) &&
+        (secret.Length >= AnyTextLength || secret.Any(c => !char.IsAsciiLetter(c) && c != '-' && !char.IsWhiteSpace(c)));
 
     public static string Redact(string? text)
     {

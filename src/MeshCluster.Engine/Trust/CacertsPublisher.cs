@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Naming;
 using MeshCluster.Engine.Istiod;
 
 namespace MeshCluster.Engine.Trust;
@@ -21,6 +22,7 @@ public static class CacertsPublisher
     public static async Task<IstioClusterCertificatePublication?> PublishAsync(KubeConnection connection, CacertsMaterial material, string? clusterName,
         string @namespace, bool force, Func<string, string, Task<bool>> shouldProcess, IOperationReporter reporter, CancellationToken ct)
     {
+        KubeNameRule.RequireNamespace(@namespace, "-Namespace");
         try
         {
             // Proven sound before the first request: material istiod would refuse never reaches a cluster.

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using k8s;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Naming;
 
 namespace MeshCluster.Engine.Trust;
 
@@ -26,6 +27,7 @@ public static class MeshTrustInspector
     /// <summary>Reads one cluster. A missing cacerts (istiod's self-signed CA) and unusable material are states, not errors.</summary>
     public static async Task<ClusterTrustReading> ReadAsync(KubeConnection connection, string ns, IOperationReporter reporter, CancellationToken ct)
     {
+        KubeNameRule.RequireNamespace(ns, "-Namespace");
         var secret = await KubeApi.TryGetAsync(connection, $"reading Secret {ns}/{CacertsSecret.Name}",
             c => c.Client.CoreV1.ReadNamespacedSecretAsync(CacertsSecret.Name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
         if (secret is null)

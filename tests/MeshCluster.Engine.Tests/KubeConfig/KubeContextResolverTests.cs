@@ -107,22 +107,23 @@ public sealed class KubeContextResolverTests
     }
 
     [Theory]
-    [InlineData("does-not-exist.yaml", null, ErrorIds.KubeConfigNotFound, ErrorCategory.ObjectNotFound, "does-not-exist.yaml")]
-    [InlineData("broken-yaml.yaml", null, ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, "line ")]
-    [InlineData("wrong-kind.yaml", null, ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, "'Pod'")]
-    [InlineData("dangling-cluster.yaml", null, ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, "cluster 'nowhere'")]
-    [InlineData("dangling-user.yaml", null, ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, "user 'ghost'")]
-    [InlineData("missing-ca-file.yaml", null, ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, "context 'x' cannot be used")]
-    [InlineData("no-current-context.yaml", null, ErrorIds.KubeContextNotFound, ErrorCategory.ObjectNotFound, "Contexts: one, two")]
-    [InlineData("exec-plugin-missing.yaml", null, ErrorIds.KubeCredentialPluginFailed, ErrorCategory.AuthenticationError, "Install kubelogin")]
-    [InlineData("two-contexts.yaml", "gamma", ErrorIds.KubeContextNotFound, ErrorCategory.ObjectNotFound, "Contexts: alpha, beta")]
-    public void Bad_kubeconfig_gives_a_stable_terminating_error(string file, string? context, string errorId, ErrorCategory category, string messagePart)
+    [InlineData("does-not-exist.yaml", null, ErrorIds.KubeConfigNotFound, ErrorCategory.ObjectNotFound, "does-not-exist.yaml", true)]
+    [InlineData("broken-yaml.yaml", null, ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, "line ", true)]
+    [InlineData("wrong-kind.yaml", null, ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, "'Pod'", true)]
+    [InlineData("dangling-cluster.yaml", null, ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, "cluster 'nowhere'", false)]
+    [InlineData("dangling-user.yaml", null, ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, "user 'ghost'", false)]
+    [InlineData("missing-ca-file.yaml", null, ErrorIds.KubeConfigInvalid, ErrorCategory.InvalidData, "context 'x' cannot be used", false)]
+    [InlineData("no-current-context.yaml", null, ErrorIds.KubeContextNotFound, ErrorCategory.ObjectNotFound, "Contexts: one, two", true)]
+    [InlineData("exec-plugin-missing.yaml", null, ErrorIds.KubeCredentialPluginFailed, ErrorCategory.AuthenticationError, "Install kubelogin", false)]
+    [InlineData("two-contexts.yaml", "gamma", ErrorIds.KubeContextNotFound, ErrorCategory.ObjectNotFound, "Contexts: alpha, beta", false)]
+    // Terminating when every input would fail alike (the files); one context's problem is that input's error (issue 20).
+    public void Bad_kubeconfig_gives_a_stable_error(string file, string? context, string errorId, ErrorCategory category, string messagePart, bool terminating)
     {
         var ex = Assert.Throws<MeshClusterException>(() => Connect(Files(file), context));
 
         Assert.Equal(errorId, ex.ErrorId);
         Assert.Equal(category, ex.Category);
-        Assert.True(ex.Terminating);
+        Assert.Equal(terminating, ex.Terminating);
         Assert.NotNull(ex.Target);
         Assert.Contains(messagePart, ex.Message);
         if (errorId == ErrorIds.KubeConfigInvalid)

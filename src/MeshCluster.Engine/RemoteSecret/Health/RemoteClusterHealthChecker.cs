@@ -79,13 +79,13 @@ public static class RemoteClusterHealthChecker
 
         if (!Uri.TryCreate(credentials.Server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.Host.Length == 0)
         {
-            Add(Server, RemoteCheckStatus.Failed, $"'{credentials.Server}' is not an absolute https URL.");
+            Add(Server, RemoteCheckStatus.Failed, $"'{ServerUrl.Masked(credentials.Server)}' is not an absolute https URL.");
             SkipFrom(Tls, "Not checked: no server URL.");
             return Result();
         }
 
         // Only a token, an inline client certificate or a user name and password is sent: for a secret without one, the server and TLS are still checked, anonymously.
-        reporter.Progress(Activity, $"{info.ClusterName}: connecting to {credentials.Server}", -1);
+        reporter.Progress(Activity, $"{info.ClusterName}: connecting to {ServerUrl.Masked(credentials.Server)}", -1);
         using var connection = KubeClientFactory.FromKubeConfigText(credentials.ToKubeConfig(info.ClusterName, withCredentials: entry.HasTestableCredentials), info.ClusterName, out var unusable);
         if (connection is null)
         {
@@ -97,7 +97,7 @@ public static class RemoteClusterHealthChecker
         var probe = await ProbeAsync(connection, options.Timeout, ct).ConfigureAwait(false);
         if (probe.Status is { } answered && (int)answered >= 500)
         {
-            probe = probe with { Kind = ProbeKind.Unreachable, Detail = $"{credentials.Server} answers {(int)answered} ({answered}), still after retries: {probe.Detail}" };
+            probe = probe with { Kind = ProbeKind.Unreachable, Detail = $"{ServerUrl.Masked(credentials.Server)} answers {(int)answered} ({answered}), still after retries: {probe.Detail}" };
         }
 
         if (probe.Kind == ProbeKind.Unreachable)
@@ -109,8 +109,8 @@ public static class RemoteClusterHealthChecker
 
         Add(Server, RemoteSecretNames.IsLoopbackServer(credentials.Server) ? RemoteCheckStatus.Warning : RemoteCheckStatus.Passed,
             RemoteSecretNames.IsLoopbackServer(credentials.Server)
-                ? $"{credentials.Server} answers here, but it is a loopback address: istiod in the primary cluster cannot reach it."
-                : $"{credentials.Server} answers.");
+                ? $"{ServerUrl.Masked(credentials.Server)} answers here, but it is a loopback address: istiod in the primary cluster cannot reach it."
+                : $"{ServerUrl.Masked(credentials.Server)} answers.");
 
         if (probe.Kind == ProbeKind.TlsFailed)
         {

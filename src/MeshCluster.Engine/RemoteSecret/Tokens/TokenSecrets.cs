@@ -5,6 +5,7 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Naming;
 
 namespace MeshCluster.Engine.RemoteSecret;
 
@@ -24,16 +25,29 @@ internal static class TokenSecrets
         secret.Metadata?.Labels?.TryGetValue(RemoteSecretNames.ManagedByLabel, out var by) == true && by == RemoteSecretNames.FieldManager;
 
     /// <summary>
-    /// The token secret in <paramref name="ns"/> whose token is <paramref name="token"/>: first the one the
-    /// token's own claims name (legacy tokens do), then every token secret of the namespace.
+    /// The token secret in <paramref name="ns"/> (the namespace the operator named) whose token is <paramref name="token"/>.
+    /// The token's claims are unverified, possibly planted: a hint only. The secret they name is read first when it is in
+    /// <paramref name="ns"/> and its name is a valid Kubernetes name (so no claim walks out of its path segment or into
+    /// another namespace), and taken only when it holds this very token; otherwise the token secrets of <paramref name="ns"/>
+    /// are compared. No other path is ever asked for.
     /// </summary>
-    public static async Task<V1Secret?> FindHolderAsync(KubeConnection remote, string ns, string token, JwtClaims? claims, CancellationToken ct)
+    public static async Task<V1Secret?> FindHolderAsync(KubeConnection remote, string ns, string token, JwtClaims? claims,
+        IOperationReporter reporter, CancellationToken ct)
     {
         if (claims?.SecretName is { Length: > 0 } hinted)
         {
-            var named = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{hinted}",
-                c => c.Client.CoreV1.ReadNamespacedSecretAsync(hinted, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
-            if (IsTokenSecret(named) && RemoteCredentials.SameToken(TokenOf(named), token)) return named;
+            var hintedNs = claims.ServiceAccountNamespace ?? ns;
+            if (hintedNs == ns && KubeNameRule.IsName(hinted))
+            {
+                var named = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{hinted}",
+                    c => c.Client.CoreV1.ReadNamespacedSecretAsync(hinted, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+                if (IsTokenSecret(named) && RemoteCredentials.SameToken(TokenOf(named), token)) return named;
+            }
+            else
+            {
+                reporter.Warning($"The token's unverified claims name Secret '{Printable.Quote(hintedNs)}/{Printable.Quote(hinted)}', which is not a valid name " +
+                                 $"in namespace '{ns}': claims are not trusted, only the token secrets of namespace '{ns}' are compared.");
+            }
         }
 
         var all = await ListTokenSecretsAsync(remote, ns, null, ct).ConfigureAwait(false);
@@ -48,19 +62,7 @@ internal static class TokenSecrets
         return list.Items;
     }
 
-    /// <summary>The other remote secrets of the primary's namespace that hold <paramref name="token"/> too (istiod would lose those clusters as well).</summary>
-    public static async Task<IReadOnlyList<string>> OtherHoldersAsync(KubeConnection primary, string ns, string exceptSecretName, string token,
-        IOperationReporter reporter, CancellationToken ct)
-    {
-        var found = await RemoteSecretReader.FindAsync(primary, new RemoteSecretSelection(ns), reporter, ct).ConfigureAwait(false);
-        return found.Entries
-            .Where(e => e.Info.SecretName != exceptSecretName && RemoteCredentials.SameToken(e.Credentials?.Token, token))
-            .Select(e => e.Info.SecretName)
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
-    }
-
-    /// <summary>Deletes the Secret if it is still the one looked at (uid precondition); false when it was gone or replaced meanwhile.</summary>
+    /// <summary>Deletes the Secret if it is still the one looked at (uid, and resourceVersion when set, as preconditions); false when it was gone or changed meanwhile.</summary>
     public static async Task<bool> DeleteAsync(KubeConnection connection, V1Secret secret, CancellationToken ct)
     {
         var ns = secret.Metadata.NamespaceProperty;
@@ -72,7 +74,7 @@ internal static class TokenSecrets
                 {
                     // The body of a delete is not needed: the status code says whether it happened.
                     using var response = await c.Client.CoreV1.DeleteNamespacedSecretWithHttpMessagesAsync(name, ns,
-                        new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = secret.Metadata.Uid } }, cancellationToken: c.Token).ConfigureAwait(false);
+                        new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = secret.Metadata.Uid, ResourceVersion = secret.Metadata.ResourceVersion } }, cancellationToken: c.Token).ConfigureAwait(false);
                     return true;
                 }, ct).ConfigureAwait(false);
             return true;
