@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using MeshCluster.Engine.Http;
-using MeshCluster.Engine.KubeConfig;
 using MeshCluster.Engine.Naming;
 using MeshCluster.Engine.Trust;
 using MeshCluster.Hosting;
@@ -13,7 +11,7 @@ namespace MeshCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Update, "IstioMeshTrust", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(IstioMeshTrustUpdate))]
-public sealed class UpdateIstioMeshTrustCommand : AsyncCmdlet
+public sealed class UpdateIstioMeshTrustCommand : KubeConfigCmdlet
 {
     /// <summary>Every cluster of the mesh (a phase must reach all before the next starts). Objects with a Context property bind by name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -44,31 +42,21 @@ public sealed class UpdateIstioMeshTrustCommand : AsyncCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>The kubeconfig file(s); default: $env:KUBECONFIG, else ~/.kube/config.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? KubeConfig { get; set; }
-
     /// <summary>Where istiod reads cacerts.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string Namespace { get; set; } = IstioDefaults.Namespace;
 
-    private KubeConfigFiles? _files;
     private string? _folder;
     private readonly List<string> _contexts = new();
 
     /// <inheritdoc />
     protected override void BeginOnPipelineThread()
     {
-        _files = KubeConfigFiles.Resolve(KubeConfigArgument.WithDrivesResolved(KubeConfig, IsFileSystemDrive, GetUnresolvedProviderPathFromPSPath),
-            GetUnresolvedProviderPathFromPSPath);
+        // -Context takes several contexts, so this is a KubeConfigCmdlet, not a KubeCmdlet with its one -Context.
+        base.BeginOnPipelineThread();
         _folder = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
     }
-
-    // -Context takes several contexts, so this is no KubeCmdlet: -KubeConfig is resolved as KubeCmdlet resolves it.
-    private bool IsFileSystemDrive(string name) =>
-        SessionState.Drive.GetAll().Any(d => d.Provider.Name == "FileSystem" && string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <inheritdoc />
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
@@ -81,6 +69,6 @@ public sealed class UpdateIstioMeshTrustCommand : AsyncCmdlet
     /// <inheritdoc />
     protected override Task EndProcessingAsync(CancellationToken cancellationToken) =>
         MeshTrustUpdater.UpdateAsync(new MeshTrustUpdateRequest(_contexts, Namespace, CertificateAuthority, Phase, _folder, MinimumSoak, Force),
-            (context, ct) => KubeClientFactory.ConnectAsync(KubeContextResolver.Resolve(_files!, context), Reporter, ct),
+            (context, ct) => ConnectAsync(context, ct),
             ShouldProcessAsync, Emit, EmitError, Reporter, cancellationToken);
 }
