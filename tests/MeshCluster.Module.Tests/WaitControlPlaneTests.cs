@@ -77,6 +77,8 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
             Fate = p => p.Metadata.Name.StartsWith("istiod-", StringComparison.Ordinal) ? PodFate.CrashLoopBackOff : PodFate.Ready,
         });
         await CreateGuideDeploymentsAsync(ns);
+        // The controller-manager makes the pods a moment later (later on a busy host): the snapshot is taken once both exist.
+        await WaitForPodsAsync(ns, 2);
         var before = await SnapshotAsync(ns);
 
         var result = session.Invoke("Wait-IstioControlPlane -Context $C2 -Namespace $args[0] -Timeout 00:00:03", ns);
@@ -407,6 +409,16 @@ public sealed class WaitControlPlaneTests(ClustersFixture fixture)
         await _cluster.Admin.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(new V1Pod { Status = status }, V1Patch.PatchType.MergePatch),
             pod.Metadata.Name, ns, cancellationToken: Ct);
         return pod.Metadata.Name;
+    }
+
+    private async Task WaitForPodsAsync(string ns, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while ((await _cluster.Admin.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: Ct)).Items.Count < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The controller-manager made fewer than {count} pods in namespace '{ns}' within 60 s.");
+            await Task.Delay(100, Ct);
+        }
     }
 
     private async Task<string> SnapshotAsync(string ns)
