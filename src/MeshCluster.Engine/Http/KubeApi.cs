@@ -32,8 +32,10 @@ public static class KubeApi
         catch (Exception ex) when (ex is TimeoutException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             throw new MeshClusterException(ErrorIds.KubeApiUnreachable, ErrorCategory.OperationTimeout,
-                $"The API server {connection.Server} of context '{connection.ContextName}' did not answer in time while {what}.",
-                target: connection.ContextName);
+                $"The API server {connection.Server} of context '{connection.ContextName}' did not answer in time while {what} " +
+                $"(a request may take {TransientRetryHandler.DefaultDeadline.TotalSeconds:0} s in all, its retries included).",
+                target: connection.ContextName,
+                recommendedAction: "Check that the server in the kubeconfig is the API server and that it is running; a server that accepts connections but never answers is often a wrong port or a stopped process behind a load balancer.");
         }
         catch (JsonException)
         {

@@ -16,8 +16,11 @@ namespace MeshCluster.Engine.Http;
 /// </summary>
 public static class KubeClientFactory
 {
-    /// <summary>The longest one request may take, retries included (watches excepted: the server ends them).</summary>
-    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// HttpClient's own limit, a backstop only: <see cref="TransientRetryHandler.Deadline"/> ends a request and its retries
+    /// first, with the module's words (watches excepted: the server ends them).
+    /// </summary>
+    public static readonly TimeSpan RequestTimeout = TransientRetryHandler.DefaultDeadline + TimeSpan.FromSeconds(5);
 
     private static readonly ConcurrentDictionary<string, KubeConnection> Cache = new(StringComparer.Ordinal);
 

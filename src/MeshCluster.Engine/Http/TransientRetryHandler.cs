@@ -6,7 +6,8 @@ namespace MeshCluster.Engine.Http;
 /// <summary>
 /// Retries reads (GET, HEAD) that failed for a passing reason: connection refused or reset, a body cut
 /// off mid-way, no answer within <see cref="AttemptTimeout"/>, 429, and 5xx. Exponential backoff,
-/// bounded in attempts and delay, honouring Retry-After. A read's body is taken in here (watches
+/// bounded in attempts and delay, honouring Retry-After, and all of it within one overall <see cref="Deadline"/>
+/// (issue 20, point 7: four silent attempts of 15 s each made a plain call take a minute). A read's body is taken in here (watches
 /// excepted), so a cut-off body is retried like any other passing failure. Writes are never retried
 /// here: a POST that timed out may have happened. Each retry is said on the debug stream of the command
 /// that made the request.
@@ -16,11 +17,22 @@ public sealed class TransientRetryHandler : DelegatingHandler
     public const int DefaultMaxRetries = 4;
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
 
-    public TransientRetryHandler(int maxRetries = DefaultMaxRetries, TimeSpan? baseDelay = null, TimeSpan? attemptTimeout = null)
+    /// <summary>
+    /// One request's whole time, its retries included. An API server answers a read of one object in milliseconds and
+    /// ends a slow request itself after 60 s (kube-apiserver's --request-timeout): 30 s leaves room for a busy server
+    /// and two or three attempts, and is still well under the minute a pipeline step would otherwise hang.
+    /// </summary>
+    public static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>One attempt's time: a third of the deadline, so a silent server is tried three times.</summary>
+    public static readonly TimeSpan DefaultAttemptTimeout = TimeSpan.FromSeconds(10);
+
+    public TransientRetryHandler(int maxRetries = DefaultMaxRetries, TimeSpan? baseDelay = null, TimeSpan? attemptTimeout = null, TimeSpan? deadline = null)
     {
         MaxRetries = maxRetries;
         BaseDelay = baseDelay ?? TimeSpan.FromMilliseconds(250);
-        AttemptTimeout = attemptTimeout ?? TimeSpan.FromSeconds(15);
+        AttemptTimeout = attemptTimeout ?? DefaultAttemptTimeout;
+        Deadline = deadline ?? DefaultDeadline;
     }
 
     public int MaxRetries { get; }
@@ -29,16 +41,21 @@ public sealed class TransientRetryHandler : DelegatingHandler
     /// <summary>How long one attempt (not a watch) may go without its answer and body.</summary>
     public TimeSpan AttemptTimeout { get; }
 
+    /// <summary>How long one request (not a watch) may take in all, its retries and their delays included.</summary>
+    public TimeSpan Deadline { get; }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var idempotent = request.Method == HttpMethod.Get || request.Method == HttpMethod.Head;
         // A watch streams until the server ends it: neither buffered nor limited here.
         var watch = request.RequestUri?.Query.Contains("watch=true", StringComparison.Ordinal) == true;
+        var started = System.Diagnostics.Stopwatch.StartNew();
         for (var attempt = 0; ; attempt++)
         {
             var what = $"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)}";
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (!watch) limit.CancelAfter(AttemptTimeout);
+            var left = Deadline - started.Elapsed;
+            if (!watch) limit.CancelAfter(left < AttemptTimeout ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : AttemptTimeout);
             HttpResponseMessage? response = null;
             Exception failure;
             try
@@ -52,8 +69,8 @@ public sealed class TransientRetryHandler : DelegatingHandler
                     return response;
                 }
 
-                if (attempt >= MaxRetries) return response;
                 var delay = RetryAfter(response) ?? Backoff(attempt);
+                if (attempt >= MaxRetries || started.Elapsed + delay >= Deadline) return response;
                 AmbientReporter.Current.Debug($"{what} answered {(int)response.StatusCode}; retry {attempt + 1} of {MaxRetries} in {delay.TotalMilliseconds:0} ms.");
                 response.Dispose();
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
@@ -61,7 +78,9 @@ public sealed class TransientRetryHandler : DelegatingHandler
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && limit.IsCancellationRequested)
             {
-                failure = new TimeoutException($"no answer within {AttemptTimeout.TotalSeconds:0} s");
+                failure = new TimeoutException(started.Elapsed >= Deadline
+                    ? $"no answer within the {Deadline.TotalSeconds:0} s a request may take"
+                    : $"no answer within {AttemptTimeout.TotalSeconds:0} s");
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
             {
@@ -69,14 +88,15 @@ public sealed class TransientRetryHandler : DelegatingHandler
             }
 
             response?.Dispose();
-            if (!idempotent || attempt >= MaxRetries || failure is HttpRequestException h && !IsTransient(h))
+            var wait = Backoff(attempt);
+            if (!idempotent || attempt >= MaxRetries || failure is HttpRequestException h && !IsTransient(h) ||
+                !watch && started.Elapsed + wait >= Deadline)
             {
                 // Not to be repeated: the caller turns it into the module's error.
                 if (failure is TimeoutException) throw failure;
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
 
-            var wait = Backoff(attempt);
             AmbientReporter.Current.Debug($"{what} failed ({failure.Message}); retry {attempt + 1} of {MaxRetries} in {wait.TotalMilliseconds:0} ms.");
             await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
         }

@@ -96,6 +96,33 @@ public sealed class TransientRetryHandlerTests
         Assert.Equal(1, inner.Calls);
     }
 
+    [Fact]
+    public async Task A_server_that_never_answers_ends_at_the_overall_deadline()
+    {
+        var calls = 0;
+        var silent = new SilentHandler(() => calls++);
+        var handler = new TransientRetryHandler(maxRetries: 10, baseDelay: TimeSpan.FromMilliseconds(1),
+            attemptTimeout: TimeSpan.FromMilliseconds(200), deadline: TimeSpan.FromMilliseconds(500))
+        { InnerHandler = silent };
+        using var client = new HttpClient(handler);
+
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => client.GetAsync("http://127.0.0.1:9/api/v1/pods", TestContext.Current.CancellationToken));
+
+        // Ten retries allowed, but the deadline leaves room for three attempts only (200 + 200 + what is left).
+        Assert.InRange(calls, 2, 3);
+        Assert.Contains("a request may take", ex.Message);
+    }
+
+    private sealed class SilentHandler(Action called) : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            called();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("unreachable");
+        }
+    }
+
     private static async Task<HttpResponseMessage> Send(HttpMessageHandler inner, HttpMethod method, int maxRetries = 4, TimeSpan? baseDelay = null)
     {
         var handler = new TransientRetryHandler(maxRetries: maxRetries, baseDelay: baseDelay ?? TimeSpan.FromMilliseconds(1)) { InnerHandler = inner };
