@@ -1,3 +1,6 @@
+using System.Management.Automation;
+using MeshCluster.Engine.Errors;
+
 namespace MeshCluster.Engine.KubeConfig;
 
 /// <summary>
@@ -29,12 +32,23 @@ public sealed class KubeConfigFiles
             return new KubeConfigFiles(new[] { Path.Combine(home, ".kube", "config") });
         }
 
-        return new KubeConfigFiles(list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(p => ExpandHome(p, home))
-            .Select(p => fromArgument && resolveRelative is not null && !Path.IsPathRooted(p) ? resolveRelative(p) : p)
-            .Select(Path.GetFullPath)
-            .Distinct(StringComparer.Ordinal)
-            .ToArray());
+        try
+        {
+            return new KubeConfigFiles(list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => ExpandHome(p, home))
+                .Select(p => fromArgument && resolveRelative is not null && !Path.IsPathRooted(p) ? resolveRelative(p) : p)
+                .Select(Path.GetFullPath)
+                .Distinct(StringComparer.Ordinal)
+                .ToArray());
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            // A NUL or another character no file system takes: .NET's ArgumentException would become the error id.
+            throw new MeshClusterException(ErrorIds.KubeConfigPathInvalid, ErrorCategory.InvalidArgument,
+                $"{(fromArgument ? "-KubeConfig" : "$env:KUBECONFIG")} '{Printable.Quote(list)}' is no valid path ({ex.Message.TrimEnd('.')}).",
+                target: Printable.Quote(list),
+                recommendedAction: "Give the kubeconfig file's path; a list is separated by the platform's path separator.");
+        }
     }
 
     /// <summary>The list as KUBECONFIG spells it, for a child process (istioctl) that merges files itself.</summary>

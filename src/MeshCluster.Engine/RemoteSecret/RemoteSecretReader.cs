@@ -21,6 +21,7 @@ public static class RemoteSecretReader
 {
     public static async Task<RemoteSecretMatches> FindAsync(KubeConnection primary, RemoteSecretSelection selection, IOperationReporter reporter, CancellationToken ct)
     {
+        RequirePatterns(selection.ClusterNames);
         var ns = selection.Namespace;
         KubeNameRule.RequireNamespace(ns, "-Namespace");
         if (selection.SecretName is not null) KubeNameRule.RequireName(selection.SecretName, "-SecretName");
@@ -50,6 +51,25 @@ public static class RemoteSecretReader
             .Select(p => NotFound(primary, ns, p.Name, selection.SecretName))
             .ToList();
         return new RemoteSecretMatches(matches, notFound);
+    }
+
+    /// <summary>Each -ClusterName must parse as a wildcard pattern (checked before any request): ClusterNamePatternInvalid otherwise.</summary>
+    public static void RequirePatterns(IReadOnlyList<string>? names)
+    {
+        foreach (var name in names ?? Array.Empty<string>())
+        {
+            try
+            {
+                // The pattern is parsed on its first match, not by Get.
+                WildcardPattern.Get(name, WildcardOptions.None).IsMatch(string.Empty);
+            }
+            catch (WildcardPatternException ex)
+            {
+                throw new MeshClusterException(ErrorIds.ClusterNamePatternInvalid, ErrorCategory.InvalidArgument,
+                    $"-ClusterName '{Printable.Quote(name)}' is no valid wildcard pattern ({ex.Message.TrimEnd('.')}).", target: name,
+                    recommendedAction: "Close every '[' or escape it with a backtick; a name without wildcards is matched as it is.");
+            }
+        }
     }
 
     public static MeshClusterException NotFound(KubeConnection primary, string ns, string clusterName, string? secretName = null) =>

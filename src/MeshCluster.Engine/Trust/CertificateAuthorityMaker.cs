@@ -56,9 +56,19 @@ public static class CertificateAuthorityMaker
         }
     }
 
+    /// <summary>The longest -ValidFor: 100 years, far beyond any root's use and far from X.509's last date.</summary>
+    public static readonly TimeSpan MaxValidity = TimeSpan.FromDays(36500);
+
     /// <summary>-ValidFor must be a day or more (istiod signs workload certificates for 24 hours): CertificateValidityInvalid otherwise.</summary>
     public static void RequireValidity(TimeSpan validFor)
     {
+        if (validFor > MaxValidity)
+        {
+            // X.509 ends at 9999-12-31; [TimeSpan]::MaxValue would overflow the date and end as UnexpectedError.
+            throw new MeshClusterException(ErrorIds.CertificateValidityInvalid, ErrorCategory.InvalidArgument,
+                $"-ValidFor {validFor} is too long: give at most {MaxValidity.TotalDays:0} days (Istio's Makefile uses 3650 days).", target: validFor);
+        }
+
         if (validFor >= TimeSpan.FromDays(1)) return;
         throw new MeshClusterException(ErrorIds.CertificateValidityInvalid, ErrorCategory.InvalidArgument,
             $"-ValidFor {validFor} is too short: give at least one day (Istio's Makefile uses 3650 days).", target: validFor);

@@ -27,7 +27,15 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     protected sealed override void BeginProcessing()
     {
         _queue = new PipelineQueue();
-        BeginOnPipelineThread();
+        try
+        {
+            BeginOnPipelineThread();
+        }
+        catch (MeshClusterException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex));
+        }
+
         if (Overrides(nameof(BeginProcessingAsync))) RunNow(BeginProcessingAsync);
     }
 
