@@ -8,4 +8,7 @@ public static partial class ErrorIds
 
     /// <summary>-ClusterName is a wildcard pattern PowerShell cannot parse (an unclosed '[', a bad range).</summary>
     public const string ClusterNamePatternInvalid = nameof(ClusterNamePatternInvalid);
+
+    /// <summary>An API answer larger than any the module asks for (128 MiB): a proxy or another service streaming without end.</summary>
+    public const string KubeApiResponseTooLarge = nameof(KubeApiResponseTooLarge);
 }

@@ -24,6 +24,14 @@ public static class KubeApi
         {
             throw Translate(connection, what, ex.Response?.StatusCode ?? 0, ex.Response?.Content);
         }
+        catch (ResponseTooLargeException ex)
+        {
+            throw new MeshClusterException(ErrorIds.KubeApiResponseTooLarge, ErrorCategory.LimitsExceeded,
+                $"The API server {connection.Server} of context '{connection.ContextName}' answered more than {ex.Limit / (1024 * 1024)} MiB while {what}: " +
+                "no answer the module asks for is that large.",
+                target: connection.ContextName,
+                recommendedAction: "Check that the kubeconfig's server is the API server itself, not a proxy or another service that streams in its place.");
+        }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !ct.IsCancellationRequested)
         {
             // IOException: a body cut off mid-way, an HTTP/2 stream reset (after the reads' retries).

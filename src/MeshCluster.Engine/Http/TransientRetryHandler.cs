@@ -65,7 +65,16 @@ public sealed class TransientRetryHandler : DelegatingHandler
                 if (!IsTransient(response.StatusCode))
                 {
                     // net8.0 has no cancellable overload: the wait is cancelled, and disposing the response ends the read.
-                    await response.Content.LoadIntoBufferAsync().WaitAsync(limit.Token).ConfigureAwait(false);
+                    try
+                    {
+                        await response.Content.LoadIntoBufferAsync(MaxBodyBytes).WaitAsync(limit.Token).ConfigureAwait(false);
+                    }
+                    catch (HttpRequestException ex) when (!limit.IsCancellationRequested && IsOverLimit(ex))
+                    {
+                        response.Dispose();
+                        throw new ResponseTooLargeException(MaxBodyBytes);
+                    }
+
                     return response;
                 }
 
@@ -102,6 +111,17 @@ public sealed class TransientRetryHandler : DelegatingHandler
         }
     }
 
+    /// <summary>
+    /// The largest body a read may have (issue 20, point 4: bodies were buffered up to 2 GiB each). The module reads single
+    /// objects (at most 1.5 MiB: etcd's request limit) and lists of one namespace's Secrets, pods or webhooks; 128 MiB holds
+    /// a list of 85 objects of that size, or thousands of ordinary ones, and bounds a hostile server's answer.
+    /// </summary>
+    public const long MaxBodyBytes = 128L * 1024 * 1024;
+
+    // .NET's own words for it name the limit and carry no inner exception; a cut-off body carries its IOException.
+    private static bool IsOverLimit(HttpRequestException ex) =>
+        ex.InnerException is null && ex.Message.Contains(MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
     public static bool IsTransient(HttpStatusCode status) =>
         status == HttpStatusCode.TooManyRequests || (int)status >= 500 && status != HttpStatusCode.NotImplemented && status != HttpStatusCode.HttpVersionNotSupported;
 
@@ -125,4 +145,10 @@ public sealed class TransientRetryHandler : DelegatingHandler
         if (wait < TimeSpan.Zero) return TimeSpan.Zero;
         return wait > MaxDelay ? MaxDelay : wait;
     }
+}
+
+/// <summary>A read's body exceeded <see cref="TransientRetryHandler.MaxBodyBytes"/>: never retried, never buffered further.</summary>
+public sealed class ResponseTooLargeException(long limit) : Exception($"the answer is larger than {limit / (1024 * 1024)} MiB")
+{
+    public long Limit { get; } = limit;
 }
