@@ -25,6 +25,16 @@ public static partial class RemoteSecretNames
     /// </summary>
     public const string ReplacesTokenAnnotation = "meshcluster.io/replaces-token-sha256";
 
+    /// <summary>
+    /// On a token secret made by -RotateToken until the rotation has its token in the primary (removed by the confirmation that
+    /// follows the swap): another rotation's orphan clean-up leaves such a secret alone while it is young, for its rotation may
+    /// still be verifying it.
+    /// </summary>
+    public const string UnconfirmedAnnotation = "meshcluster.io/unconfirmed";
+
+    /// <summary>How long an unconfirmed token secret is taken for a rotation in progress (a rotation's token wait and verification take well under this).</summary>
+    public static readonly TimeSpan UnconfirmedGrace = TimeSpan.FromMinutes(10);
+
     /// <summary>The prefix of the uniquely named token secrets -RotateToken creates (the API server appends 5 characters).</summary>
     public static string RotatedTokenSecretPrefix(string serviceAccount) => TokenSecretName(serviceAccount) + "-";
 

@@ -129,7 +129,21 @@ public static class RemoteSecretPublisher
                 else
                 {
                     reporter.Progress(Activity, $"Checking the new kubeconfig against {server}", 60);
-                    await RemoteAccessVerifier.VerifyAsync(kubeConfig, request.ClusterName, request.ServiceAccount, reporter, ct).ConfigureAwait(false);
+                    try
+                    {
+                        await RemoteAccessVerifier.VerifyAsync(kubeConfig, request.ClusterName, request.ServiceAccount, reporter, ct).ConfigureAwait(false);
+                    }
+                    catch (MeshClusterException) when (request.RotateToken && attempt < 3 && token.SecretName is not null)
+                    {
+                        // A racing rotation may have taken the new token secret for an orphan and revoked it before this one's swap: nothing was written yet.
+                        var made = token.SecretName;
+                        var now = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{made}",
+                            c => c.Client.CoreV1.ReadNamespacedSecretAsync(made, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+                        if (now is not null && RemoteCredentials.SameToken(TokenSecrets.TokenOf(now), token.Token)) throw;
+                        reporter.Verbose($"Token secret {ns}/{made} was revoked by another command before it was used: making a fresh one.");
+                        previous = await TokenRotator.ReadCurrentAsync(primary!, ns, request.ClusterName, reporter, ct).ConfigureAwait(false);
+                        continue;
+                    }
                 }
 
                 var desired = RemoteSecretManifest.Desired(request.ClusterName, ns, kubeConfig);

@@ -1,3 +1,4 @@
+using k8s;
 using MeshCluster.Module.Tests.RemoteSecret;
 using static MeshCluster.Module.Tests.RemoteSecret.RemoteSecretGround;
 
@@ -10,7 +11,7 @@ namespace MeshCluster.Module.Tests.Hostile;
 /// </summary>
 public sealed class RotationRaceTests(ClustersFixture fixture)
 {
-    private const int Rounds = 6;
+    private const int Rounds = 12;
     private const string Rotate = "Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -PrimaryContext $C1 -Namespace $args[1] -RotateToken -WarningAction SilentlyContinue";
     private const string Plain = "Publish-IstioRemoteSecret -Context $C2 -Name $args[0] -PrimaryContext $C1 -Namespace $args[1] -WarningAction SilentlyContinue";
     private readonly RemoteSecretGround _ground = new(fixture);
@@ -85,6 +86,49 @@ public sealed class RotationRaceTests(ClustersFixture fixture)
         var last = Assert.Single(one.Invoke(Rotate, "twice", ns).Output);
         Assert.NotNull(last.Prop("RevocationReason"));
         Assert.True(await TokenWorksAsync(await _ground.ReadAsync(ns, "twice"), "twice"));
+    }
+
+    /// <summary>A token secret as another rotation makes it: MeshCluster's, for the cluster, filled by the token controller; unconfirmed while that rotation verifies it.</summary>
+    private async Task<string> OtherRotationsTokenSecretAsync(string ns, string cluster, bool unconfirmed)
+    {
+        var annotations = new Dictionary<string, string>
+        {
+            ["kubernetes.io/service-account.name"] = Reader,
+            ["meshcluster.io/cluster-name"] = cluster,
+        };
+        if (unconfirmed) annotations["meshcluster.io/unconfirmed"] = "true";
+        var made = await _ground.Remote.Admin.CoreV1.CreateNamespacedSecretAsync(new k8s.Models.V1Secret
+        {
+            Metadata = new k8s.Models.V1ObjectMeta
+            {
+                GenerateName = $"{Reader}-istio-remote-secret-token-",
+                Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "meshcluster" },
+                Annotations = annotations,
+            },
+            Type = "kubernetes.io/service-account-token",
+        }, ns, cancellationToken: Ct);
+        for (var i = 0; i < 100 && (await _ground.TokenSecretsAsync(ns))[made.Metadata.Name].Data?.ContainsKey("token") != true; i++) await Task.Delay(100, Ct);
+        return made.Metadata.Name;
+    }
+
+    [Fact]
+    public async Task A_rotation_leaves_the_token_secret_a_racing_rotation_is_still_verifying_and_revokes_a_confirmed_orphan()
+    {
+        var ns = await _ground.NamespaceAsync("race-pending");
+        using var session = fixture.NewSession();
+        await _ground.PublishAsync(session, ns, "pending", "-ForceTokenSecret");
+        var verifying = await OtherRotationsTokenSecretAsync(ns, "pending", unconfirmed: true);
+        var orphan = await OtherRotationsTokenSecretAsync(ns, "pending", unconfirmed: false);
+
+        var rotation = session.Invoke(Rotate, "pending", ns);
+
+        rotation.AssertSucceeded();
+        var left = await _ground.TokenSecretsAsync(ns);
+        Assert.Contains(verifying, left.Keys);
+        Assert.DoesNotContain(orphan, left.Keys);
+        var own = left[(string)Assert.Single(rotation.Output).Prop("TokenSecretName")!];
+        Assert.False(own.Metadata.Annotations.ContainsKey("meshcluster.io/unconfirmed"), "the rotation's own token secret stays unconfirmed after its swap");
+        await AssertPrimaryTokenIsLiveAsync(ns, "pending", "after the rotation");
     }
 
     [Fact]

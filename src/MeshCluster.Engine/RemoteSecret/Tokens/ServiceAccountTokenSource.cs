@@ -62,11 +62,31 @@ public static class ServiceAccountTokenSource
         }
 
         var ns = account.Metadata.NamespaceProperty;
-        var secretName = mode == TokenSecretMode.Listed
-            ? await ListedSecretAsync(remote, account, timeout, reporter, ct).ConfigureAwait(false)
-            : await OwnSecretAsync(remote, account, reporter, ct).ConfigureAwait(false);
+        V1Secret secret;
+        string secretName;
+        for (var attempt = 1; ; attempt++)
+        {
+            secretName = mode == TokenSecretMode.Listed
+                ? await ListedSecretAsync(remote, account, timeout, reporter, ct).ConfigureAwait(false)
+                : await OwnSecretAsync(remote, account, reporter, ct).ConfigureAwait(false);
+            try
+            {
+                secret = await WaitFilledAsync(remote, ns, secretName, timeout, reporter, ct).ConfigureAwait(false);
+                break;
+            }
+            catch (MeshClusterException ex) when (mode == TokenSecretMode.Listed && attempt < 4 &&
+                                                  ex.ErrorId == ErrorIds.ServiceAccountTokenNotReady && ex.Category == ErrorCategory.ResourceUnavailable)
+            {
+                // The listed secret went (revoked by a rotation): the token controller lists a new one. It also deletes one it made
+                // when it then fails to list it (kubernetes pkg/controller/serviceaccount/tokens_controller.go, ensureReferencedToken).
+                reporter.Verbose($"Token secret {ns}/{secretName} went before it was filled: reading ServiceAccount {ns}/{Name(account)} again.");
+                var name = Name(account);
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), ct).ConfigureAwait(false); // the controller lists the new one shortly after
+                account = await KubeApi.CallAsync(remote, $"reading ServiceAccount {ns}/{name}",
+                    c => c.Client.CoreV1.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            }
+        }
 
-        var secret = await WaitFilledAsync(remote, ns, secretName, timeout, reporter, ct).ConfigureAwait(false);
         var token = Encoding.UTF8.GetString(secret.Data["token"]);
         SecretRedactor.Register(token);
         reporter.Debug($"Token secret {ns}/{secretName}: token of {secret.Data["token"].Length} bytes, ca.crt of {secret.Data["ca.crt"].Length} bytes.");

@@ -48,14 +48,40 @@ internal static class TokenRevocation
             .ToList();
     }
 
-    /// <summary>Deletes <paramref name="tokenSecret"/> if, and only if, no remote secret of the primary holds its token (see the class).</summary>
+    /// <summary>
+    /// Deletes <paramref name="tokenSecret"/> if, and only if, no remote secret of the primary holds its token (see the class).
+    /// A command that took the token back meanwhile (its confirmation removed the mark) ends one attempt; the protocol then runs
+    /// again on the secret as it is now, so a token it replaced right after is not left behind unheld (two rotations at once).
+    /// </summary>
     public static async Task<RevocationOutcome> RevokeAsync(KubeConnection remote, KubeConnection primary, V1Secret tokenSecret,
         IOperationReporter reporter, CancellationToken ct)
     {
         var ns = tokenSecret.Metadata.NamespaceProperty;
         var name = tokenSecret.Metadata.Name;
         var token = TokenSecrets.TokenOf(tokenSecret);
-        if (token is null) return new(name, false, "it holds no token");
+        for (var attempt = 1; ; attempt++)
+        {
+            var (outcome, contended) = await RevokeOnceAsync(remote, primary, tokenSecret, reporter, ct).ConfigureAwait(false);
+            if (!contended || attempt == MaxAttempts) return outcome;
+
+            var now = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{name}",
+                c => c.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            if (now is null) return new(name, false, "it was deleted meanwhile");
+            if (!RemoteCredentials.SameToken(TokenSecrets.TokenOf(now), token)) return outcome;
+            reporter.Verbose($"Token secret {ns}/{name} changed meanwhile ({outcome.Reason}): checking again whether anything still holds its token.");
+            tokenSecret = now;
+        }
+    }
+
+    private const int MaxAttempts = 4;
+
+    private static async Task<(RevocationOutcome Outcome, bool Contended)> RevokeOnceAsync(KubeConnection remote, KubeConnection primary, V1Secret tokenSecret,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var ns = tokenSecret.Metadata.NamespaceProperty;
+        var name = tokenSecret.Metadata.Name;
+        var token = TokenSecrets.TokenOf(tokenSecret);
+        if (token is null) return (new(name, false, "it holds no token"), false);
 
         tokenSecret.Metadata.Annotations ??= new Dictionary<string, string>();
         tokenSecret.Metadata.Annotations[RevokingAnnotation] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
@@ -67,16 +93,17 @@ internal static class TokenRevocation
         }
         catch (MeshClusterException ex) when (ex.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
         {
-            return new(name, false, ex.StatusCode == HttpStatusCode.NotFound ? "it was deleted meanwhile" : "it changed meanwhile (another command is using it)");
+            return (new(name, false, ex.StatusCode == HttpStatusCode.NotFound ? "it was deleted meanwhile" : "it changed meanwhile (another command is using it)"),
+                ex.StatusCode == HttpStatusCode.Conflict);
         }
 
         var holders = await HoldersAsync(primary, token, reporter, ct).ConfigureAwait(false);
         if (holders is null || holders.Count > 0)
         {
             await UnmarkAsync(remote, marked, ct).ConfigureAwait(false);
-            return new(name, false, holders is null
+            return (new(name, false, holders is null
                 ? $"the remote secrets of every namespace of context '{primary.ContextName}' cannot be read, so it cannot be proven unused"
-                : $"remote secret(s) {string.Join(", ", holders)} of context '{primary.ContextName}' still use its token");
+                : $"remote secret(s) {string.Join(", ", holders)} of context '{primary.ContextName}' still use its token"), false);
         }
 
         reporter.Verbose($"Deleting token secret {ns}/{name} in context '{remote.ContextName}': no remote secret of context '{primary.ContextName}' holds its token.");
@@ -93,17 +120,17 @@ internal static class TokenRevocation
         }
         catch (MeshClusterException ex) when (ex.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
         {
-            return new(name, false, ex.StatusCode == HttpStatusCode.NotFound
+            return (new(name, false, ex.StatusCode == HttpStatusCode.NotFound
                 ? "it was deleted meanwhile"
-                : "a command that publishes its token took it back meanwhile");
+                : "a command that publishes its token took it back meanwhile"), ex.StatusCode == HttpStatusCode.Conflict);
         }
 
-        return new(name, true, $"no remote secret in any namespace of context '{primary.ContextName}' holds its token");
+        return (new(name, true, $"no remote secret in any namespace of context '{primary.ContextName}' holds its token"), false);
     }
 
     /// <summary>
     /// After a command has written the token of <paramref name="name"/> into the primary: true when that token secret is still there
-    /// with the same token, any revocation mark on it removed; false when it was revoked meanwhile (the token no longer works).
+    /// with the same token, any revocation mark on it (and a rotation's <see cref="RemoteSecretNames.UnconfirmedAnnotation"/>) removed; false when it was revoked meanwhile (the token no longer works).
     /// </summary>
     public static async Task<bool> ConfirmLiveAsync(KubeConnection remote, string ns, string name, string token, CancellationToken ct)
     {
@@ -112,16 +139,17 @@ internal static class TokenRevocation
             var secret = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{name}",
                 c => c.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
             if (secret is null || !RemoteCredentials.SameToken(TokenSecrets.TokenOf(secret), token)) return false;
-            if (secret.Metadata.Annotations?.ContainsKey(RevokingAnnotation) != true) return true;
-            if (await UnmarkAsync(remote, secret, ct).ConfigureAwait(false)) return true;
+            if (secret.Metadata.Annotations is not { } marks || (!marks.ContainsKey(RevokingAnnotation) && !marks.ContainsKey(RemoteSecretNames.UnconfirmedAnnotation))) return true;
+            if (await UnmarkAsync(remote, secret, ct, confirmed: true).ConfigureAwait(false)) return true;
         }
 
         return false;
     }
 
-    private static async Task<bool> UnmarkAsync(KubeConnection remote, V1Secret secret, CancellationToken ct)
+    private static async Task<bool> UnmarkAsync(KubeConnection remote, V1Secret secret, CancellationToken ct, bool confirmed = false)
     {
         secret.Metadata.Annotations?.Remove(RevokingAnnotation);
+        if (confirmed) secret.Metadata.Annotations?.Remove(RemoteSecretNames.UnconfirmedAnnotation);
         try
         {
             await KubeApi.CallAsync(remote, $"unmarking token secret {secret.Metadata.NamespaceProperty}/{secret.Metadata.Name}",

@@ -63,6 +63,7 @@ public static class TokenRotator
             {
                 [RemoteSecretNames.ServiceAccountNameAnnotation] = sa,
                 [RemoteSecretNames.TokenForClusterAnnotation] = clusterName,
+                [RemoteSecretNames.UnconfirmedAnnotation] = "true",
             };
             if (replaces is not null) annotations[RemoteSecretNames.ReplacesTokenAnnotation] = replaces;
             var prefix = RemoteSecretNames.RotatedTokenSecretPrefix(sa);
@@ -184,9 +185,13 @@ public static class TokenRotator
         }
 
         // Orphans: MeshCluster's token secrets for this cluster that no remote secret holds (racing rotations, rotate → publish → rotate).
+        // A young unconfirmed one belongs to a rotation still verifying its token before its swap: it is left to that rotation.
         var ours = await TokenSecrets.ListTokenSecretsAsync(remote, ns, $"{RemoteSecretNames.ManagedByLabel}={RemoteSecretNames.FieldManager}", ct).ConfigureAwait(false);
+        var inProgressSince = DateTime.UtcNow - RemoteSecretNames.UnconfirmedGrace;
         foreach (var orphan in ours.Where(s => Annotation(s, RemoteSecretNames.TokenForClusterAnnotation) == clusterName &&
                                                s.Metadata.Name != current.SecretName && s.Metadata.Name != holder?.Metadata.Name &&
+                                               !(Annotation(s, RemoteSecretNames.UnconfirmedAnnotation) is not null &&
+                                                 (s.Metadata.CreationTimestamp ?? DateTime.MinValue) > inProgressSince) &&
                                                !RemoteCredentials.SameToken(TokenSecrets.TokenOf(s), current.Token)))
         {
             var result = await TokenRevocation.RevokeAsync(remote, primary, orphan, reporter, ct).ConfigureAwait(false);
