@@ -21,7 +21,7 @@ public sealed class TrustIstiodTests(ClustersFixture fixture) : TempFolderTest("
 
     private string P(string relative) => Path.Combine(TempDir, relative);
 
-    private static (X509Certificate2 Certificate, ECDsa Key) Ca(string subject, (X509Certificate2 Certificate, ECDsa Key)? issuer, int? pathLength = null, params string[] extendedUsages)
+    internal static (X509Certificate2 Certificate, ECDsa Key) Ca(string subject, (X509Certificate2 Certificate, ECDsa Key)? issuer, int? pathLength = null, params string[] extendedUsages)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName(subject), key, HashAlgorithmName.SHA256);
