@@ -49,6 +49,8 @@ public sealed class TrustIstiodTests(ClustersFixture fixture) : TempFolderTest("
         static string Pem(IEnumerable<X509Certificate2> certificates) => string.Concat(certificates.Select(c => c.ExportCertificatePem() + "\n"));
         File.WriteAllText(Path.Combine(folder, "ca-cert.pem"), Pem(new[] { ca.Certificate }));
         File.WriteAllText(Path.Combine(folder, "ca-key.pem"), ca.Key.ExportPkcs8PrivateKeyPem() + "\n");
+        // Owner-only, as every tool writes a key (a key others can read draws a warning of its own).
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(folder, "ca-key.pem"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.WriteAllText(Path.Combine(folder, "root-cert.pem"), Pem(new[] { root }));
         File.WriteAllText(Path.Combine(folder, "cert-chain.pem"), Pem(chain));
         return folder;
