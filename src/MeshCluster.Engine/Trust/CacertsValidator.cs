@@ -49,11 +49,13 @@ public sealed class ValidatedCacerts
 }
 
 /// <summary>
-/// What istiod checks of cacerts, and nothing more: security/pkg/pki/util/keycertbundle.go Verify (ca-cert.pem verifies through the
-/// pool of cert-chain.pem to a root of root-cert.pem, with Go's default extended key usage, serverAuth; the key parses and is the
-/// certificate's) and security/pkg/pki/ca/ca.go NewPluggedCertIstioCAOptions (ca-cert.pem is a CA). No pathlen and no order rule
-/// of its own: where the material differs from what Istio's Makefile makes, a warning says so. One check beyond istiod's: a CA of
-/// the chain whose keyUsage lacks keyCertSign (Go ignores keyUsage; every proxy checks it, so the workload certificates would fail).
+/// What istiod checks of cacerts: security/pkg/pki/util/keycertbundle.go Verify (ca-cert.pem verifies through the pool of
+/// cert-chain.pem to a root of root-cert.pem, with Go's default extended key usage, serverAuth; the key parses and is the
+/// certificate's) and security/pkg/pki/ca/ca.go NewPluggedCertIstioCAOptions (ca-cert.pem is a CA). No rule on ca-cert.pem's own
+/// pathlen and no order rule: where the material differs from what Istio's Makefile makes (or has an RSA key under 2048 bits), a
+/// warning says so. Two checks beyond istiod's, both for what every proxy verifies later, a workload certificate's chain: a CA of the
+/// chain whose keyUsage lacks keyCertSign (Go ignores keyUsage; proxies check it), and an issuer whose pathlen leaves no room for
+/// the workload certificates (<see cref="WhyNoRoomForWorkloads"/>).
 /// </summary>
 public static class CacertsValidator
 {
