@@ -21,7 +21,7 @@ public sealed class TrustIstiodTests(ClustersFixture fixture) : TempFolderTest("
 
     private string P(string relative) => Path.Combine(TempDir, relative);
 
-    private static (X509Certificate2 Certificate, ECDsa Key) Ca(string subject, (X509Certificate2 Certificate, ECDsa Key)? issuer, int? pathLength = null, params string[] extendedUsages)
+    internal static (X509Certificate2 Certificate, ECDsa Key) Ca(string subject, (X509Certificate2 Certificate, ECDsa Key)? issuer, int? pathLength = null, params string[] extendedUsages)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName(subject), key, HashAlgorithmName.SHA256);
@@ -49,6 +49,8 @@ public sealed class TrustIstiodTests(ClustersFixture fixture) : TempFolderTest("
         static string Pem(IEnumerable<X509Certificate2> certificates) => string.Concat(certificates.Select(c => c.ExportCertificatePem() + "\n"));
         File.WriteAllText(Path.Combine(folder, "ca-cert.pem"), Pem(new[] { ca.Certificate }));
         File.WriteAllText(Path.Combine(folder, "ca-key.pem"), ca.Key.ExportPkcs8PrivateKeyPem() + "\n");
+        // Owner-only, as every tool writes a key (a key others can read draws a warning of its own).
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(folder, "ca-key.pem"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.WriteAllText(Path.Combine(folder, "root-cert.pem"), Pem(new[] { root }));
         File.WriteAllText(Path.Combine(folder, "cert-chain.pem"), Pem(chain));
         return folder;

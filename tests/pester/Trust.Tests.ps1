@@ -87,6 +87,27 @@ Describe 'Get-IstioCertificateAuthority' {
         { Get-IstioCertificateAuthority -Path (Join-Path $TestDrive 'none') -ErrorAction Stop } |
             Should -Throw -ErrorId 'CertificateAuthorityNotFound,MeshCluster.Commands.GetIstioCertificateAuthorityCommand'
     }
+
+    It 'shows a NUL and an escape in -Path as data in the error view the terminal prints' {
+        # Raised while the cmdlet resolves its paths (BeginProcessing): a terminating error.
+        $failed = try { Get-IstioCertificateAuthority -Path "a`0b`e[2J"; $null } catch { $_ }
+        $failed.FullyQualifiedErrorId | Should -Be 'CertificatePathInvalid,MeshCluster.Commands.GetIstioCertificateAuthorityCommand'
+        # Plain text: the error view's own colours are escape sequences too.
+        $PSStyle.OutputRendering = 'PlainText'
+        $shown = $failed | Out-String -Width 200
+        $shown.Contains('-Path ''a\u{0}b\e[2J''') | Should -BeTrue -Because $shown
+        $shown | Should -Not -Match "[`0`e]"
+    }
+
+    It 'warns of a root key file others can read before returning the root' -Skip:$IsWindows {
+        chmod 644 (Join-Path $certs 'root-key.pem')
+        try {
+            $root = Get-IstioCertificateAuthority -Path $certs -WarningVariable warned -WarningAction SilentlyContinue
+            $root.Thumbprint | Should -Be $made.Thumbprint
+            "$warned" | Should -Match 'can be read or written by every user of this machine \(mode 0644\)'
+        }
+        finally { chmod 600 (Join-Path $certs 'root-key.pem') }
+    }
 }
 
 Describe 'New-IstioClusterCertificate' {

@@ -30,7 +30,7 @@ public static partial class ErrorIds
     /// <summary>-ValidFor is shorter than one day (istiod signs workload certificates for 24 hours).</summary>
     public const string CertificateValidityInvalid = nameof(CertificateValidityInvalid);
 
-    /// <summary>A folder where a file should be, or a file where a folder should be.</summary>
+    /// <summary>A folder where a file should be, a file where a folder should be, or a -Path no file system accepts (a NUL or another invalid character).</summary>
     public const string CertificatePathInvalid = nameof(CertificatePathInvalid);
 
     /// <summary>A certificate or key file could not be written (permissions, read-only or missing volume).</summary>
@@ -38,6 +38,15 @@ public static partial class ErrorIds
 
     /// <summary>A certificate or key file exists but could not be read.</summary>
     public const string CertificateFileReadFailed = nameof(CertificateFileReadFailed);
+
+    /// <summary>A certificate or key file larger than 1 MiB, or without end (a device, a pipe): none is, and a Secret holds at most 1 MiB. Not read past that.</summary>
+    public const string CertificateFileTooLarge = nameof(CertificateFileTooLarge);
+
+    /// <summary>
+    /// A CA above the intermediate has a pathLenConstraint that leaves no room for the workload certificates the intermediate signs (a root
+    /// with pathlen:0 over an intermediate): istiod loads it, but every workload certificate fails verification. Nothing was written.
+    /// </summary>
+    public const string ClusterCertificatePathLengthExceeded = nameof(ClusterCertificatePathLengthExceeded);
 
     /// <summary>The cluster's folder already holds ca-cert.pem, ca-key.pem, root-cert.pem or cert-chain.pem (never overwritten without -Force).</summary>
     public const string ClusterCertificateExists = nameof(ClusterCertificateExists);

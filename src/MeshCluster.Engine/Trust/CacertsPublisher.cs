@@ -19,6 +19,10 @@ public static class CacertsPublisher
     /// <param name="clusterName">The cluster's name in the mesh where the intermediate has no L= (the Makefile always writes one).</param>
     /// <param name="shouldProcess">Asked once, before the first change: (target, action).</param>
     /// <returns>Null when <paramref name="shouldProcess"/> declined.</returns>
+    /// <remarks>
+    /// Every check and read that can fail runs before the first write (issue 20, point 8): once the Secret is written, the command
+    /// ends with its result; what it learnt of istiod beforehand becomes warnings, and no request is made after the write.
+    /// </remarks>
     public static async Task<IstioClusterCertificatePublication?> PublishAsync(KubeConnection connection, CacertsMaterial material, string? clusterName,
         string @namespace, bool force, Func<string, string, Task<bool>> shouldProcess, IOperationReporter reporter, CancellationToken ct)
     {
@@ -34,11 +38,11 @@ public static class CacertsPublisher
             }
             catch (TrustMaterialException ex)
             {
-                throw new MeshClusterException(ErrorIds.ClusterCertificateInvalid, ErrorCategory.InvalidData,
-                    $"{material.Source} cannot be istiod's CA: {ex.Message}. Nothing was written.", target: material.Source);
+                throw new MeshClusterException(ex.ErrorId ?? ErrorIds.ClusterCertificateInvalid, ErrorCategory.InvalidData,
+                    $"{Printable.Quote(material.Source)} cannot be istiod's CA: {ex.Message}. Nothing was written.", target: material.Source);
             }
 
-            foreach (var warning in validated.Warnings) reporter.Warning($"{material.Source}: {warning}");
+            foreach (var warning in validated.Warnings) reporter.Warning($"{Printable.Quote(material.Source)}: {warning}");
             var cluster = validated.ClusterName ?? clusterName ?? connection.ContextName;
             reporter.Verbose($"The intermediate CA '{validated.Intermediate.SubjectName.Decode(System.Security.Cryptography.X509Certificates.X500DistinguishedNameFlags.None)}' " +
                              $"verifies to root {validated.RootThumbprint} ({validated.Chain.Count} certificates from it to the root); its key matches; " +
@@ -62,15 +66,25 @@ public static class CacertsPublisher
 
             var action = ClusterCertificateAction.Created;
             string? previousRoot = null;
+            string? anotherCluster = null;
+            var recreate = false;
             if (existing is not null)
             {
                 var roots = CacertsSecret.RootThumbprints(existing);
                 var sameRoot = roots.Contains(validated.RootThumbprint, StringComparer.Ordinal);
                 previousRoot = sameRoot ? null : roots.Count > 0 ? roots[0] : "(none readable)";
                 if (!sameRoot && !force) throw Conflict(connection, @namespace, previousRoot!, validated.RootThumbprint);
+                // A Secret's type never changes (the API server refuses it: "field is immutable"): one of another type (kubernetes.io/tls,
+                // cert-manager's form) can only be replaced by a new object, and only on purpose.
+                recreate = !CacertsSecret.IsOpaque(existing);
+                if (recreate && !force) throw TypeConflict(connection, @namespace, existing.Type!);
                 action = sameRoot ? ClusterCertificateAction.Updated : ClusterCertificateAction.Replaced;
-                WarnIfAnotherCluster(existing, validated, connection, @namespace, reporter);
+                anotherCluster = AnotherCluster(existing, validated, connection, @namespace);
             }
+
+            // What istiod will make of the change is read now, before the write: a failure here changes nothing, and after the write
+            // nothing is left that could fail. No namespace, no istiod.
+            var istiods = ns is null ? IstiodsSeen.None : await ReadIstiodsAsync(connection, @namespace, reporter, ct).ConfigureAwait(false);
 
             var target = $"Secret {@namespace}/{CacertsSecret.Name} in context '{connection.ContextName}'";
             var what = action switch
@@ -79,7 +93,8 @@ public static class CacertsPublisher
                 ClusterCertificateAction.Updated => "Replace the intermediate CA (same root) in",
                 _ => $"Replace the mesh root {previousRoot} with {validated.RootThumbprint} (-Force) in",
             };
-            if (!await shouldProcess(target, $"{what} the plug-in CA certificates of cluster '{cluster}' (intermediate {validated.Thumbprint})" +
+            var how = recreate ? $" by deleting it and creating it anew as type Opaque (its type {Printable.Quote(existing!.Type)} cannot change in place; -Force)" : string.Empty;
+            if (!await shouldProcess(target, $"{what} the plug-in CA certificates of cluster '{cluster}' (intermediate {validated.Thumbprint}){how}" +
                                              (ns is null ? $", creating namespace {@namespace}" : string.Empty)).ConfigureAwait(false))
             {
                 return null;
@@ -93,9 +108,14 @@ public static class CacertsPublisher
             }
 
             reporter.Progress(Activity, $"Writing Secret {@namespace}/{CacertsSecret.Name} in '{connection.ContextName}'", 70);
-            var written = await WriteAsync(connection, @namespace, material, existing, ct).ConfigureAwait(false);
-            reporter.Verbose($"{(existing is null ? "Created" : "Replaced")} Secret {@namespace}/{CacertsSecret.Name} in context '{connection.ContextName}'.");
-            await AdviseIstiodAsync(connection, @namespace, ChangeOf(existing, material), reporter, ct).ConfigureAwait(false);
+            var written = recreate
+                ? await RecreateAsync(connection, @namespace, material, existing!, reporter, ct).ConfigureAwait(false)
+                : await WriteAsync(connection, @namespace, material, existing, ct).ConfigureAwait(false);
+            reporter.Verbose($"{(existing is null ? "Created" : recreate ? "Deleted and created anew" : "Replaced")} Secret {@namespace}/{CacertsSecret.Name} in context '{connection.ContextName}'.");
+
+            // Only now that the write succeeded: warnings about what it did.
+            if (anotherCluster is not null) reporter.Warning(anotherCluster);
+            Advise(istiods, connection, @namespace, ChangeOf(existing, material), reporter);
             return Result(action, written.Metadata?.ResourceVersion, previousRoot, ns is null);
         }
         finally
@@ -122,6 +142,62 @@ public static class CacertsPublisher
             c => c.Client.CoreV1.ReplaceNamespacedSecretAsync(desired, CacertsSecret.Name, ns, cancellationToken: c.Token), ct);
     }
 
+    /// <summary>
+    /// A cacerts of another type replaced as a new object: deleted on the uid and resourceVersion read (a change made meanwhile fails the
+    /// delete and nothing changes), then created as type Opaque. When the create fails, the old Secret is created again as it was (same
+    /// type, labels, annotations and data; a new uid), so the cluster is never left without cacerts by this command.
+    /// </summary>
+    private static async Task<V1Secret> RecreateAsync(KubeConnection connection, string ns, CacertsMaterial material, V1Secret existing, IOperationReporter reporter,
+        CancellationToken ct)
+    {
+        var desired = CacertsSecret.Desired(ns, material);
+        desired.Metadata.Labels = existing.Metadata.Labels;
+        desired.Metadata.Annotations = existing.Metadata.Annotations;
+        reporter.Verbose($"Secret {ns}/{CacertsSecret.Name} in context '{connection.ContextName}' is of type {Printable.Quote(existing.Type)}, which Kubernetes never changes: " +
+                         "deleting it (on its uid and resourceVersion) and creating it anew as type Opaque; if the create fails, the old one is put back.");
+        await KubeApi.CallAsync(connection, $"deleting Secret {ns}/{CacertsSecret.Name} of type {Printable.Quote(existing.Type)}",
+            c => c.Client.CoreV1.DeleteNamespacedSecretAsync(CacertsSecret.Name, ns,
+                new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = existing.Metadata.Uid, ResourceVersion = existing.Metadata.ResourceVersion } },
+                cancellationToken: c.Token), ct).ConfigureAwait(false);
+        try
+        {
+            return await KubeApi.CallAsync(connection, $"creating Secret {ns}/{CacertsSecret.Name}",
+                c => c.Client.CoreV1.CreateNamespacedSecretAsync(desired, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MeshClusterException or OperationCanceledException)
+        {
+            var old = new V1Secret
+            {
+                ApiVersion = "v1",
+                Kind = "Secret",
+                Type = existing.Type,
+                Metadata = new V1ObjectMeta { Name = CacertsSecret.Name, NamespaceProperty = ns, Labels = existing.Metadata.Labels, Annotations = existing.Metadata.Annotations },
+                Data = existing.Data,
+            };
+            // Not on the command's token: a Ctrl+C between the delete and the create must not leave the cluster without cacerts.
+            string putBack;
+            try
+            {
+                await KubeApi.CallAsync(connection, $"creating Secret {ns}/{CacertsSecret.Name} again as it was",
+                    c => c.Client.CoreV1.CreateNamespacedSecretAsync(old, ns, cancellationToken: c.Token), CancellationToken.None).ConfigureAwait(false);
+                putBack = "The old Secret was created again as it was (a new uid): nothing else changed.";
+            }
+            catch (MeshClusterException restore)
+            {
+                putBack = $"Putting the old Secret back failed too ({restore.Message.TrimEnd('.')}): check Secret {ns}/{CacertsSecret.Name} and publish again.";
+            }
+
+            if (ex is OperationCanceledException) throw;
+            var failed = (MeshClusterException)ex;
+            throw new MeshClusterException(failed.ErrorId, failed.Category,
+                $"{failed.Message.TrimEnd('.')}. Secret {ns}/{CacertsSecret.Name} had been deleted first (its type cannot change). {putBack}",
+                target: $"{connection.ContextName}:{ns}/{CacertsSecret.Name}", inner: failed)
+            {
+                StatusCode = failed.StatusCode,
+            };
+        }
+    }
+
     /// <summary>How the Secret changes under a running istiod: what istiod compares (root-cert.pem byte for byte, pilot/pkg/bootstrap/istio_ca.go handleEvent).</summary>
     private static (CacertsChange Change, bool Nested) ChangeOf(V1Secret? existing, CacertsMaterial material)
     {
@@ -134,35 +210,54 @@ public static class CacertsPublisher
         return (CacertsChange.Root, before.AsSpan().IndexOf(after) >= 0 || after.AsSpan().IndexOf(before) >= 0);
     }
 
-    /// <summary>Whether each running istiod picks up the new cacerts by itself (by its version and settings), or must be restarted: a warning for the latter.</summary>
-    internal static async Task AdviseIstiodAsync(KubeConnection connection, string ns, (CacertsChange Change, bool Nested) change, IOperationReporter reporter, CancellationToken ct)
+    /// <summary>The istiods of a namespace as read before a write, or why they could not be read (a warning after it).</summary>
+    internal sealed record IstiodsSeen(IReadOnlyList<(IstiodDeployment Istiod, string Deployment)> Istiods, string? CannotTell)
+    {
+        public static readonly IstiodsSeen None = new(Array.Empty<(IstiodDeployment, string)>(), null);
+    }
+
+    /// <summary>
+    /// The namespace's running istiods (their Deployments, else istiod pods made some other way). Not being allowed to look is a reading
+    /// (CannotTell), not an error; any other failure is an error, raised before anything is written.
+    /// </summary>
+    internal static async Task<IstiodsSeen> ReadIstiodsAsync(KubeConnection connection, string ns, IOperationReporter reporter, CancellationToken ct)
     {
         var istiods = (await IstiodDeploymentReader.ReadAsync(connection, ns, reporter, ct).ConfigureAwait(false)).Deployments
             .Where(d => d.Replicas != 0).Select(d => (Istiod: d, Deployment: d.Name)).ToList();
-        if (istiods.Count == 0)
-        {
-            // istiod pods without a Deployment of the chart's (made some other way): the chart's name for the restart.
-            V1PodList pods;
-            try
-            {
-                pods = await KubeApi.CallAsync(connection, $"listing istiod pods in {ns}",
-                    c => c.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=istiod", cancellationToken: c.Token), ct).ConfigureAwait(false);
-            }
-            catch (MeshClusterException ex) when (ex.ErrorId is ErrorIds.KubeApiForbidden or ErrorIds.KubeApiUnauthorized)
-            {
-                // The Secret is written: not being allowed to look at istiod must not turn that into a failure.
-                reporter.Warning($"Cannot tell whether istiod runs in namespace {ns} of context '{connection.ContextName}' ({ex.Message.TrimEnd('.')}): " +
-                                 $"if it does, it may need a restart to sign with the new CA (kubectl rollout restart deployment/istiod -n {ns} --context {connection.ContextName}).");
-                return;
-            }
+        if (istiods.Count > 0) return new IstiodsSeen(istiods, null);
 
-            if (pods.Items.FirstOrDefault(p => p.Status?.Phase is not ("Succeeded" or "Failed")) is { } pod && IstiodDeploymentReader.FromPod(pod) is { } fromPod)
-            {
-                istiods.Add((fromPod, "istiod"));
-            }
+        // istiod pods without a Deployment of the chart's (made some other way): the chart's name for the restart.
+        V1PodList pods;
+        try
+        {
+            pods = await KubeApi.CallAsync(connection, $"listing istiod pods in {ns}",
+                c => c.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=istiod", cancellationToken: c.Token), ct).ConfigureAwait(false);
+        }
+        catch (MeshClusterException ex) when (ex.ErrorId is ErrorIds.KubeApiForbidden or ErrorIds.KubeApiUnauthorized)
+        {
+            return new IstiodsSeen(istiods, ex.Message.TrimEnd('.'));
         }
 
-        foreach (var (istiod, deployment) in istiods)
+        if (pods.Items.FirstOrDefault(p => p.Status?.Phase is not ("Succeeded" or "Failed")) is { } pod && IstiodDeploymentReader.FromPod(pod) is { } fromPod)
+        {
+            istiods.Add((fromPod, "istiod"));
+        }
+
+        return new IstiodsSeen(istiods, null);
+    }
+
+    /// <summary>Whether each running istiod picks up the new cacerts by itself (by its version and settings), or must be restarted: a warning for the latter. No request.</summary>
+    internal static void Advise(IstiodsSeen seen, KubeConnection connection, string ns, (CacertsChange Change, bool Nested) change, IOperationReporter reporter)
+    {
+        if (seen.CannotTell is { } why)
+        {
+            // The Secret is written: not being allowed to look at istiod must not turn that into a failure.
+            reporter.Warning($"Cannot tell whether istiod runs in namespace {ns} of context '{connection.ContextName}' ({why}): " +
+                             $"if it does, it may need a restart to sign with the new CA (kubectl rollout restart deployment/istiod -n {ns} --context {connection.ContextName}).");
+            return;
+        }
+
+        foreach (var (istiod, deployment) in seen.Istiods)
         {
             var advice = CacertsReload.Advise(istiod, change.Change, change.Nested);
             var restart = $"kubectl rollout restart deployment/{deployment} -n {ns} --context {connection.ContextName}";
@@ -182,15 +277,36 @@ public static class CacertsPublisher
         }
     }
 
-    /// <summary>Another cluster's intermediate in place of this one's is most often swapped contexts: say so (it is not refused).</summary>
-    private static void WarnIfAnotherCluster(V1Secret existing, ValidatedCacerts validated, KubeConnection connection, string ns, IOperationReporter reporter)
+    /// <summary>
+    /// For a write already made (Update-IstioMeshTrust): reads the istiods and advises. A failure to read them is a warning, never an error
+    /// after a successful write.
+    /// </summary>
+    internal static async Task AdviseIstiodAsync(KubeConnection connection, string ns, (CacertsChange Change, bool Nested) change, IOperationReporter reporter, CancellationToken ct)
+    {
+        IstiodsSeen seen;
+        try
+        {
+            seen = await ReadIstiodsAsync(connection, ns, reporter, ct).ConfigureAwait(false);
+        }
+        catch (MeshClusterException ex)
+        {
+            seen = new IstiodsSeen(Array.Empty<(IstiodDeployment, string)>(), ex.Message.TrimEnd('.'));
+        }
+
+        Advise(seen, connection, ns, change, reporter);
+    }
+
+    /// <summary>
+    /// Another cluster's intermediate in place of this one's is most often swapped contexts: the warning to give once the write succeeded
+    /// (it is not refused); null when it is the same cluster's.
+    /// </summary>
+    private static string? AnotherCluster(V1Secret existing, ValidatedCacerts validated, KubeConnection connection, string ns)
     {
         var before = CacertsSecret.MaterialOf(existing, "cacerts") is { } old ? ClusterNameOf(old.CaCert) : null;
-        if (before is not null && validated.ClusterName is not null && before != validated.ClusterName)
-        {
-            reporter.Warning($"Secret {ns}/{CacertsSecret.Name} in context '{connection.ContextName}' held the intermediate CA of cluster '{before}'; " +
-                             $"it now holds cluster '{validated.ClusterName}''s. Each cluster needs its own: check -Context.");
-        }
+        return before is not null && validated.ClusterName is not null && before != validated.ClusterName
+            ? $"Secret {ns}/{CacertsSecret.Name} in context '{connection.ContextName}' held the intermediate CA of cluster '{Printable.Quote(before)}'; " +
+              $"it now holds cluster '{Printable.Quote(validated.ClusterName)}''s. Each cluster needs its own: check -Context."
+            : null;
     }
 
     private static string? ClusterNameOf(string caCert)
@@ -204,6 +320,13 @@ public static class CacertsPublisher
             return null;
         }
     }
+
+    private static MeshClusterException TypeConflict(KubeConnection connection, string ns, string type) =>
+        new(ErrorIds.ClusterCertificateConflict, ErrorCategory.ResourceExists,
+            $"Secret {ns}/{CacertsSecret.Name} in context '{connection.ContextName}' is of type {Printable.Quote(type)}, and Kubernetes never changes a Secret's type: " +
+            "it cannot be replaced in place by the four files of type Opaque. Nothing was written.",
+            target: $"{connection.ContextName}:{ns}/{CacertsSecret.Name}",
+            recommendedAction: "Add -Force to delete it and create it anew (if cert-manager or istio-csr writes it, change it there instead: it would write it again).");
 
     private static MeshClusterException Conflict(KubeConnection connection, string ns, string existingRoot, string newRoot) =>
         new(ErrorIds.ClusterCertificateConflict, ErrorCategory.ResourceExists,

@@ -25,10 +25,13 @@ public static class CacertsSecret
         Data = material.ToSecretData(),
     };
 
+    /// <summary>True when the Secret is of type Opaque (no type means Opaque): the type of the Secret this module writes, which never changes.</summary>
+    public static bool IsOpaque(V1Secret secret) => string.Equals(secret.Type ?? "Opaque", "Opaque", StringComparison.Ordinal);
+
     /// <summary>True when the Secret already holds exactly these four files (other keys do not count), as type Opaque.</summary>
     public static bool Holds(V1Secret existing, CacertsMaterial material)
     {
-        if (!string.Equals(existing.Type ?? "Opaque", "Opaque", StringComparison.Ordinal)) return false;
+        if (!IsOpaque(existing)) return false;
         return material.ToSecretData().All(d => existing.Data is not null && existing.Data.TryGetValue(d.Key, out var have) && have.AsSpan().SequenceEqual(d.Value));
     }
 

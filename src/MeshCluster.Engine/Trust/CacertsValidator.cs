@@ -49,11 +49,13 @@ public sealed class ValidatedCacerts
 }
 
 /// <summary>
-/// What istiod checks of cacerts, and nothing more: security/pkg/pki/util/keycertbundle.go Verify (ca-cert.pem verifies through the
-/// pool of cert-chain.pem to a root of root-cert.pem, with Go's default extended key usage, serverAuth; the key parses and is the
-/// certificate's) and security/pkg/pki/ca/ca.go NewPluggedCertIstioCAOptions (ca-cert.pem is a CA). No pathlen and no order rule
-/// of its own: where the material differs from what Istio's Makefile makes, a warning says so. One check beyond istiod's: a CA of
-/// the chain whose keyUsage lacks keyCertSign (Go ignores keyUsage; every proxy checks it, so the workload certificates would fail).
+/// What istiod checks of cacerts: security/pkg/pki/util/keycertbundle.go Verify (ca-cert.pem verifies through the pool of
+/// cert-chain.pem to a root of root-cert.pem, with Go's default extended key usage, serverAuth; the key parses and is the
+/// certificate's) and security/pkg/pki/ca/ca.go NewPluggedCertIstioCAOptions (ca-cert.pem is a CA). No rule on ca-cert.pem's own
+/// pathlen and no order rule: where the material differs from what Istio's Makefile makes (or has an RSA key under 2048 bits), a
+/// warning says so. Two checks beyond istiod's, both for what every proxy verifies later, a workload certificate's chain: a CA of the
+/// chain whose keyUsage lacks keyCertSign (Go ignores keyUsage; proxies check it), and an issuer whose pathlen leaves no room for
+/// the workload certificates (<see cref="WhyNoRoomForWorkloads"/>).
 /// </summary>
 public static class CacertsValidator
 {
@@ -85,6 +87,7 @@ public static class CacertsValidator
         RequireValid(intermediate, CacertsMaterial.CaCertKey, now);
         var chain = VerifiedChain(intermediate, given, roots, now);
         if (WhyNotForServerAuth(chain) is { } usage) throw new TrustMaterialException(usage);
+        if (WhyNoRoomForWorkloads(chain) is { } pathLength) throw new TrustMaterialException(pathLength, Errors.ErrorIds.ClusterCertificatePathLengthExceeded);
 
         var root = roots.First(r => r.RawData.AsSpan().SequenceEqual(chain[^1].RawData));
         return new ValidatedCacerts(intermediate, root, roots, chain, Differences(intermediate, given, chain));
@@ -152,6 +155,29 @@ public static class CacertsValidator
         return null;
     }
 
+    /// <summary>
+    /// The chain verified for ca-cert.pem is one level short of what every proxy verifies: a workload certificate under ca-cert.pem. So a CA
+    /// at position j of the chain (ca-cert.pem is 0) has j CAs below it in a workload's chain, and its pathLenConstraint must allow them
+    /// (RFC 5280 6.1.4 (l); Go's crypto/x509/verify.go isValid, TooManyIntermediates). istiod loads such material (its own Verify has
+    /// ca-cert.pem as the leaf), then every workload certificate it signs fails: a root with pathlen:0 over an intermediate is the case.
+    /// </summary>
+    internal static string? WhyNoRoomForWorkloads(IReadOnlyList<X509Certificate2> chain)
+    {
+        for (var j = 1; j < chain.Count; j++)
+        {
+            var constraints = chain[j].Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
+            if (constraints is not { HasPathLengthConstraint: true } || constraints.PathLengthConstraint >= j) continue;
+            var which = j == chain.Count - 1 ? "the root" : "its issuer";
+            var n = constraints.PathLengthConstraint;
+            return $"{which} '{chain[j].SubjectName.Decode(X500DistinguishedNameFlags.None)}' says pathlen:{n} in its basicConstraints, which allows " +
+                   $"{(n == 0 ? "no CA" : $"{n} CA(s)")} below it, but a workload certificate signed by ca-cert.pem has {j} below it. istiod would load this " +
+                   "material, and every proxy would refuse each workload certificate it signs (RFC 5280 6.1.4; Go: \"too many intermediates\"). " +
+                   "Issue the intermediate from a root without such a pathlen (Istio's Makefile and New-IstioCertificateAuthority set none)";
+        }
+
+        return null;
+    }
+
     /// <summary>What istiod accepts but the Makefile would have made otherwise.</summary>
     private static IReadOnlyList<string> Differences(X509Certificate2 intermediate, IReadOnlyList<X509Certificate2> given, IReadOnlyList<X509Certificate2> chain)
     {
@@ -161,6 +187,14 @@ public static class CacertsValidator
         {
             warnings.Add($"ca-cert.pem's basicConstraints {(constraints.HasPathLengthConstraint ? $"say pathlen:{constraints.PathLengthConstraint}" : "set no pathlen")}, " +
                          "where Istio's Makefile and New-IstioClusterCertificate write pathlen:0 (a CA that signs workload certificates only); istiod accepts it.");
+        }
+
+        for (var i = 0; i < chain.Count; i++)
+        {
+            if (CertificateKeys.Weakness(chain[i]) is not { } weak) continue;
+            var which = i == 0 ? "ca-cert.pem" : i == chain.Count - 1 ? "The root" : "The issuer";
+            warnings.Add($"{which} '{chain[i].SubjectName.Decode(X500DistinguishedNameFlags.None)}': {weak}" +
+                         (i == chain.Count - 1 ? " (a new root: New-IstioCertificateAuthority, then Update-IstioMeshTrust)." : " (a new intermediate: New-IstioClusterCertificate)."));
         }
 
         bool Same(X509Certificate2 a, X509Certificate2 b) => a.RawData.AsSpan().SequenceEqual(b.RawData);

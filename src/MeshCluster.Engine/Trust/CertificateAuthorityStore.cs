@@ -33,14 +33,15 @@ public static class CertificateAuthorityStore
 
     /// <summary>
     /// The root in <paramref name="folder"/>, from this module, from Istio's Makefile or from a corporate PKI, checked as a CA that
-    /// can sign intermediates now: each problem with its own id.
+    /// can sign intermediates now: each problem with its own id. <paramref name="reporter"/> is warned, before the root is used, of a key
+    /// file its group or others may read and of an RSA key under 2048 bits.
     /// </summary>
-    public static IstioCertificateAuthority Read(string folder, DateTimeOffset now)
+    public static IstioCertificateAuthority Read(string folder, DateTimeOffset now, IOperationReporter? reporter = null)
     {
-        TrustFileReader.RequireFolder(folder, f => NotFound(f, $"The folder '{f}' does not exist"));
+        TrustFileReader.RequireFolder(folder, f => NotFound(f, $"The folder '{Printable.Quote(f)}' does not exist"));
         var (certFile, keyFile) = Files(folder);
         var text = TrustFileReader.ReadAll(new[] { certFile, keyFile },
-            missing => NotFound(folder, $"No {string.Join(" and no ", missing.Select(Path.GetFileName))} in '{folder}'"));
+            missing => NotFound(folder, $"No {string.Join(" and no ", missing.Select(Path.GetFileName))} in '{Printable.Quote(folder)}'"), new[] { keyFile }, reporter);
 
         X509Certificate2 certificate;
         AsymmetricAlgorithm key;
@@ -55,6 +56,12 @@ public static class CertificateAuthorityStore
         }
 
         Require(certificate, key, folder, now);
+        if (CertificateKeys.Weakness(certificate) is { } weak)
+        {
+            reporter?.Warning($"The root certificate '{certificate.SubjectName.Decode(X500DistinguishedNameFlags.None)}' in '{Printable.Quote(folder)}': {weak} " +
+                              "(a new root: New-IstioCertificateAuthority, then Update-IstioMeshTrust rotates the mesh to it).");
+        }
+
         return new IstioCertificateAuthority(certificate, key, folder);
     }
 
@@ -92,7 +99,7 @@ public static class CertificateAuthorityStore
 
     private static MeshClusterException Exists(string folder, IEnumerable<string> files) =>
         new(ErrorIds.CertificateAuthorityExists, ErrorCategory.ResourceExists,
-            $"'{folder}' already holds {string.Join(" and ", files.Select(Path.GetFileName))}; a mesh root is never overwritten without -Force " +
+            $"'{Printable.Quote(folder)}' already holds {string.Join(" and ", files.Select(Path.GetFileName))}; a mesh root is never overwritten without -Force " +
             "(every cluster's intermediate chains to it). Nothing was written.", target: folder,
             recommendedAction: "Read the existing root with Get-IstioCertificateAuthority, or give another -Path.");
 

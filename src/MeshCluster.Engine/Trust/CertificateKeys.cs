@@ -55,6 +55,23 @@ public static class CertificateKeys
         return rsa;
     }
 
+    /// <summary>The smallest RSA key the module accepts without a warning: what it makes at least (-KeySize), NIST's minimum since 2014 (SP 800-131A).</summary>
+    public const int MinimumRsaSize = 2048;
+
+    /// <summary>
+    /// Null when the certificate's key is strong enough; else why not, in words. An RSA key under 2048 bits is accepted by istiod and Go
+    /// (crypto/rsa refuses only keys under 1024 bits) and so is warned about, never refused: a mesh that runs on one keeps working while
+    /// its owner replaces it.
+    /// </summary>
+    public static string? Weakness(X509Certificate2 certificate)
+    {
+        using var rsa = certificate.GetRSAPublicKey();
+        return rsa is not null && rsa.KeySize < MinimumRsaSize
+            ? $"its RSA key has {rsa.KeySize} bits, under the {MinimumRsaSize} NIST has required since 2014 (SP 800-131A): weak enough to be broken by a determined attacker. " +
+              "istiod accepts it; replace it"
+            : null;
+    }
+
     /// <summary>True when <paramref name="key"/> is the private half of the certificate's public key.</summary>
     public static bool Matches(X509Certificate2 certificate, AsymmetricAlgorithm key)
     {

@@ -20,12 +20,17 @@ public static class ClusterCertificateStore
             CacertsMaterial.Keys.Select(name => new TrustFile(Path.Combine(folder, name), material[name], OwnerOnly: name == CacertsMaterial.CaKeyKey)).ToList(),
             force, path => Exists(folder, new[] { path }));
 
-    /// <summary>The four files, as they are (checked later, by <see cref="CacertsValidator"/>).</summary>
-    public static CacertsMaterial Read(string folder)
+    /// <summary>
+    /// The four files, as they are (checked later, by <see cref="CacertsValidator"/>); <paramref name="reporter"/> is warned of a ca-key.pem
+    /// its group or others may read.
+    /// </summary>
+    public static CacertsMaterial Read(string folder, IOperationReporter? reporter = null)
     {
-        TrustFileReader.RequireFolder(folder, f => NotFound(f, $"The folder '{f}' does not exist"));
-        var text = TrustFileReader.ReadAll(Files(folder),
-            missing => NotFound(folder, $"No {string.Join(", no ", missing.Select(Path.GetFileName))} in '{folder}'"));
+        TrustFileReader.RequireFolder(folder, f => NotFound(f, $"The folder '{Printable.Quote(f)}' does not exist"));
+        var files = Files(folder);
+        var text = TrustFileReader.ReadAll(files,
+            missing => NotFound(folder, $"No {string.Join(", no ", missing.Select(Path.GetFileName))} in '{Printable.Quote(folder)}'"),
+            new[] { Path.Combine(folder, CacertsMaterial.CaKeyKey) }, reporter);
         return new CacertsMaterial(text[0], text[1], text[2], text[3], folder);
     }
 
@@ -33,7 +38,7 @@ public static class ClusterCertificateStore
 
     private static MeshClusterException Exists(string folder, IEnumerable<string> files) =>
         new(ErrorIds.ClusterCertificateExists, ErrorCategory.ResourceExists,
-            $"'{folder}' already holds {string.Join(", ", files.Select(Path.GetFileName))}; a cluster's CA is never overwritten without -Force. Nothing was written.",
+            $"'{Printable.Quote(folder)}' already holds {string.Join(", ", files.Select(Path.GetFileName))}; a cluster's CA is never overwritten without -Force. Nothing was written.",
             target: folder);
 
     private static MeshClusterException NotFound(string folder, string what) =>

@@ -142,7 +142,7 @@ public static class MeshTrustUpdater
         }
         catch (TrustMaterialException ex)
         {
-            throw new MeshClusterException(ErrorIds.ClusterCertificateInvalid, ErrorCategory.InvalidData,
+            throw new MeshClusterException(ex.ErrorId ?? ErrorIds.ClusterCertificateInvalid, ErrorCategory.InvalidData,
                 $"The {request.Phase} material for {target} would not be istiod's CA: {ex.Message}. Nothing was written there.", s.Target);
         }
 

@@ -27,13 +27,13 @@ public static class TrustFileWriter
     {
         for (var dir = folder; !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
         {
-            if (File.Exists(dir)) throw PathInvalid(dir, $"'{dir}' is a file; the certificates need a folder there");
+            if (File.Exists(dir)) throw PathInvalid(dir, $"'{Printable.Quote(dir)}' is a file; the certificates need a folder there");
         }
 
         var existing = new List<string>();
         foreach (var file in files)
         {
-            if (Directory.Exists(file)) throw PathInvalid(file, $"'{file}' is a folder where the file {Path.GetFileName(file)} belongs");
+            if (Directory.Exists(file)) throw PathInvalid(file, $"'{Printable.Quote(file)}' is a folder where the file {Path.GetFileName(file)} belongs");
             if (File.Exists(file)) existing.Add(file);
         }
 
@@ -75,7 +75,7 @@ public static class TrustFileWriter
             Undo(temporaries, placed, madeFolders);
             if (!overwrite && ex is IOException && File.Exists(current) && !placed.Contains(current)) throw exists(current);
             throw new MeshClusterException(ErrorIds.CertificateFileWriteFailed, ErrorCategory.WriteError,
-                $"Cannot write '{current}': {ex.Message.TrimEnd('.')}. Nothing was written.", target: current, inner: ex);
+                $"Cannot write '{Printable.Quote(current)}': {Printable.Quote(ex.Message.TrimEnd('.'))}. Nothing was written.", target: current, inner: ex);
         }
     }
 

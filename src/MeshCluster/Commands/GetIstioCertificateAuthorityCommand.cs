@@ -20,13 +20,13 @@ public sealed class GetIstioCertificateAuthorityCommand : AsyncCmdlet
     private string? _folder;
 
     /// <inheritdoc />
-    protected override void BeginOnPipelineThread() => _folder = GetUnresolvedProviderPathFromPSPath(Path);
+    protected override void BeginOnPipelineThread() => _folder = TrustPath.Resolve(Path, GetUnresolvedProviderPathFromPSPath);
 
     /// <inheritdoc />
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        Reporter.Verbose($"Reading {CertificateAuthorityStore.CertificateFile} and {CertificateAuthorityStore.KeyFile} in {_folder}.");
-        var root = CertificateAuthorityStore.Read(_folder!, CertificateFactory.Now());
+        Reporter.Verbose($"Reading {CertificateAuthorityStore.CertificateFile} and {CertificateAuthorityStore.KeyFile} in {Engine.Printable.Quote(_folder)}.");
+        var root = CertificateAuthorityStore.Read(_folder!, CertificateFactory.Now(), Reporter);
         Reporter.Verbose($"Root CA '{root.Subject}' ({root.KeyAlgorithm} {root.KeySize}), SHA-256 {root.Thumbprint}, valid until {root.NotAfter:u}.");
         Emit(root);
         return Task.CompletedTask;

@@ -46,7 +46,7 @@ public sealed class NewIstioCertificateAuthorityCommand : AsyncCmdlet
     private string? _folder;
 
     /// <inheritdoc />
-    protected override void BeginOnPipelineThread() => _folder = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+    protected override void BeginOnPipelineThread() => _folder = Path is null ? null : TrustPath.Resolve(Path, GetUnresolvedProviderPathFromPSPath);
 
     /// <inheritdoc />
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)

@@ -46,7 +46,7 @@ public sealed class NewIstioClusterCertificateCommand : AsyncCmdlet
     private string? _folder;
 
     /// <inheritdoc />
-    protected override void BeginOnPipelineThread() => _folder = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+    protected override void BeginOnPipelineThread() => _folder = Path is null ? null : TrustPath.Resolve(Path, GetUnresolvedProviderPathFromPSPath);
 
     /// <inheritdoc />
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)

@@ -46,7 +46,7 @@ public sealed class PublishIstioClusterCertificateCommand : KubeCmdlet
     protected override void BeginOnPipelineThread()
     {
         base.BeginOnPipelineThread();
-        _folder = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+        _folder = Path is null ? null : TrustPath.Resolve(Path, GetUnresolvedProviderPathFromPSPath);
     }
 
     /// <inheritdoc />
@@ -54,7 +54,7 @@ public sealed class PublishIstioClusterCertificateCommand : KubeCmdlet
     {
         // This input's values, taken before the first await; the files are read and checked before connecting.
         var (context, input) = (Context, InputObject);
-        var material = _folder is null ? CacertsMaterial.From(input) : ClusterCertificateStore.Read(_folder);
+        var material = _folder is null ? CacertsMaterial.From(input) : ClusterCertificateStore.Read(_folder, Reporter);
         var fallbackName = _folder is null ? input.ClusterName : System.IO.Path.GetFileName(_folder.TrimEnd(System.IO.Path.DirectorySeparatorChar));
         var connection = await ConnectAsync(context, cancellationToken).ConfigureAwait(false);
         var published = await CacertsPublisher.PublishAsync(connection, material, fallbackName, Namespace, Force, ShouldProcessAsync, Reporter, cancellationToken)

@@ -55,7 +55,7 @@ public sealed class UpdateIstioMeshTrustCommand : KubeConfigCmdlet
     {
         // -Context takes several contexts, so this is a KubeConfigCmdlet, not a KubeCmdlet with its one -Context.
         base.BeginOnPipelineThread();
-        _folder = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+        _folder = Path is null ? null : TrustPath.Resolve(Path, GetUnresolvedProviderPathFromPSPath);
     }
 
     /// <inheritdoc />

@@ -126,6 +126,62 @@ public sealed class CacertsValidatorTests
         Assert.Contains("does not verify", Problem(Material(below, strictRoot.Certificate, below.Certificate, between.Certificate, strictRoot.Certificate)));
     }
 
+    /// <summary>
+    /// The chain for ca-cert.pem verifies (istiod's own check), but a workload certificate is one level deeper: each CA above ca-cert.pem
+    /// needs a pathlen that leaves room for it (issue 20, point 8).
+    /// </summary>
+    [Fact]
+    public void A_pathlen_that_leaves_no_room_for_workload_certificates_is_refused_with_its_own_id()
+    {
+        var strictRoot = Ca("O=Istio, CN=Root CA", null, pathLength: 0);
+        var under = Ca("O=Istio, CN=Intermediate CA, L=cluster1", strictRoot, pathLength: 0);
+        var refused = Assert.Throws<TrustMaterialException>(() => CacertsValidator.Validate(Material(under, strictRoot.Certificate), CertificateFactory.Now()));
+        Assert.Equal(Errors.ErrorIds.ClusterCertificatePathLengthExceeded, refused.ErrorId);
+        Assert.Contains("the root 'CN=Root CA, O=Istio' says pathlen:0 in its basicConstraints, which allows no CA below it, but a workload certificate signed by ca-cert.pem has 1 below it", refused.Message);
+
+        // One level up: a policy CA with pathlen:0 over the istio CA, under a root that allows it.
+        var root = Ca("O=Corp, CN=Root", null, pathLength: 1);
+        var policy = Ca("O=Corp, CN=Policy", root, pathLength: 0);
+        var istio = Ca("O=Istio, CN=Intermediate CA", policy, pathLength: 0);
+        var issuer = Assert.Throws<TrustMaterialException>(() => CacertsValidator.Validate(Material(istio, root.Certificate, istio.Certificate, policy.Certificate, root.Certificate), CertificateFactory.Now()));
+        Assert.Equal(Errors.ErrorIds.ClusterCertificatePathLengthExceeded, issuer.ErrorId);
+        Assert.StartsWith("its issuer 'CN=Policy, O=Corp' says pathlen:0", issuer.Message);
+    }
+
+    [Fact]
+    public void Room_for_workload_certificates_passes()
+    {
+        var root = Ca("O=R", null, pathLength: 1);
+        var istio = Ca("O=Istio, CN=I", root, pathLength: 0);
+        Assert.Empty(CacertsValidator.Validate(Material(istio, root.Certificate), CertificateFactory.Now()).Warnings);
+
+        var root2 = Ca("O=R2", null, pathLength: 2);
+        var policy = Ca("O=P", root2, pathLength: 1);
+        var istio2 = Ca("O=Istio, CN=I2", policy, pathLength: 0);
+        Assert.Equal(3, CacertsValidator.Validate(Material(istio2, root2.Certificate, istio2.Certificate, policy.Certificate, root2.Certificate), CertificateFactory.Now()).Chain.Count);
+    }
+
+    [Fact]
+    public void An_RSA_key_under_2048_bits_in_the_chain_is_accepted_with_a_warning()
+    {
+        using var rootKey = RSA.Create(1024);
+        var request = new CertificateRequest("O=Legacy, CN=Root CA", rootKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var root = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(30));
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var istio = new CertificateRequest("O=Istio, CN=Intermediate CA", key, HashAlgorithmName.SHA256);
+        istio.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        istio.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        var signed = istio.Create(root.SubjectName, X509SignatureGenerator.CreateForRSA(rootKey, RSASignaturePadding.Pkcs1), DateTimeOffset.UtcNow.AddMinutes(-5),
+            DateTimeOffset.UtcNow.AddDays(10), RandomNumberGenerator.GetBytes(8));
+
+        var validated = CacertsValidator.Validate(Material((signed, key), root), CertificateFactory.Now());
+
+        Assert.Contains("The root 'CN=Root CA, O=Legacy': its RSA key has 1024 bits, under the 2048", Assert.Single(validated.Warnings));
+        Assert.Null(CertificateKeys.Weakness(signed));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
