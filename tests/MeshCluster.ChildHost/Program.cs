@@ -5,7 +5,7 @@ using System.Text.Json;
 // usage: MeshCluster.ChildHost <module manifest | -> <script> [argument ...]
 // Imports the module (not when the manifest is "-": a bare engine, as `pwsh -c` is, for the benchmarks),
 // runs the script with the arguments as $args, and prints one JSON line: the output as text, the error
-// ids (non-terminating, then the terminating one). Exit code 0 when the script ran to its end, whatever
+// ids (non-terminating, then the terminating one), and the process's peak working set. Exit code 0 when the script ran to its end, whatever
 // it reported; a crash is any other ending.
 if (args.Length < 2)
 {
@@ -42,5 +42,7 @@ using (var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateD
     report["messages"] = ps.Streams.Error.Select(e => e.ToString()).ToArray();
 }
 
+// The process's peak working set (VmHWM on Linux): what a test of bounded memory asserts on.
+report["peakWorkingSetBytes"] = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
 Console.WriteLine(JsonSerializer.Serialize(report));
 return 0;

@@ -11,7 +11,7 @@ namespace MeshCluster.Module.Tests;
 internal static class ChildHost
 {
     public sealed record Report(int ExitCode, string StdErr, IReadOnlyList<string> Output, IReadOnlyList<string> Errors,
-        IReadOnlyList<string> Messages, string? Terminating, string? TerminatingMessage)
+        IReadOnlyList<string> Messages, string? Terminating, string? TerminatingMessage, long PeakWorkingSetBytes = 0)
     {
         /// <summary>Every error id the script saw, the terminating one last.</summary>
         public IEnumerable<string> ErrorIds => Errors.Concat(Terminating is null ? Array.Empty<string>() : new[] { Terminating });
@@ -56,6 +56,7 @@ internal static class ChildHost
         var root = json.RootElement;
         string[] List(string name) => root.TryGetProperty(name, out var a) ? a.EnumerateArray().Select(e => e.GetString() ?? string.Empty).ToArray() : Array.Empty<string>();
         string? Text(string name) => root.TryGetProperty(name, out var t) ? t.GetString() : null;
-        return new Report(process.ExitCode, await stderr, List("output"), List("errors"), List("messages"), Text("terminating"), Text("message"));
+        var peak = root.TryGetProperty("peakWorkingSetBytes", out var p) ? p.GetInt64() : 0;
+        return new Report(process.ExitCode, await stderr, List("output"), List("errors"), List("messages"), Text("terminating"), Text("message"), peak);
     }
 }

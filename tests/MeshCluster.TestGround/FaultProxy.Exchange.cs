@@ -86,6 +86,12 @@ public sealed partial class FaultProxy
                 request.Complete(ProxiedOutcome.Answered);
                 await HttpAnswer.WriteAsync(tls, 200, "application/json", System.Text.Encoding.UTF8.GetBytes(fault.Body ?? "{}")).ConfigureAwait(false);
                 return true;
+            case FaultKind.Redirect:
+                request.SetStatus(fault.StatusCode);
+                request.Complete(ProxiedOutcome.Answered);
+                await HttpAnswer.WriteAsync(tls, fault.StatusCode, "text/html", "<html><body>Moved (played by the fault proxy)</body></html>"u8.ToArray(),
+                    ("Location", fault.Body ?? "/")).ConfigureAwait(false);
+                return true;
             case FaultKind.Hold:
                 Interlocked.Increment(ref _held);
                 var released = Volatile.Read(ref _release).Task;

@@ -15,6 +15,12 @@ public enum FaultKind
     CloseWatch,
     WatchGone,
     WatchGarbageLine,
+
+    /// <summary>Answers with a redirect (3xx, Location): a proxy or load balancer in the server's place.</summary>
+    Redirect,
+
+    /// <summary>After some events, one watch line that never ends: a server streaming without end.</summary>
+    WatchEndlessLine,
 }
 
 /// <summary>
@@ -56,7 +62,7 @@ public sealed class Fault
     public TimeSpan? HoldFor { get; }
 
     /// <summary>Watch faults match only watch requests (<see cref="ProxiedRequest.IsWatch"/>), whatever the rule's predicate.</summary>
-    public bool WatchOnly => Kind is FaultKind.CloseWatch or FaultKind.WatchGone or FaultKind.WatchGarbageLine;
+    public bool WatchOnly => Kind is FaultKind.CloseWatch or FaultKind.WatchGone or FaultKind.WatchGarbageLine or FaultKind.WatchEndlessLine;
 
     /// <summary>Forward untouched (a rule that lets some requests through before the next rule).</summary>
     public static Fault PassThrough() => new(FaultKind.PassThrough);
@@ -92,7 +98,7 @@ public sealed class Fault
     /// <summary>200 with <paramref name="json"/> for every request it matches (issue 20: replies of the wrong shape).</summary>
     public static Fault JsonBody(string json) => new(FaultKind.JsonBody) { Body = json };
 
-    /// <summary>The body a <see cref="FaultKind.JsonBody"/> answers with.</summary>
+    /// <summary>The body a <see cref="FaultKind.JsonBody"/> answers with; the Location of a <see cref="FaultKind.Redirect"/>.</summary>
     public string? Body { get; private init; }
 
     /// <summary>End a watch's stream cleanly after this many events (0: right after the headers).</summary>
@@ -104,12 +110,23 @@ public sealed class Fault
     /// <summary>After this many events, send one line that is not JSON, then go on passing the watch through.</summary>
     public static Fault WatchGarbageLine(int afterEvents = 0) => new(FaultKind.WatchGarbageLine, afterEvents: NotNegative(afterEvents));
 
+    /// <summary>
+    /// Answer <paramref name="statusCode"/> (a 3xx) with <c>Location: location</c>, as a proxy or a login page in the server's place does. A
+    /// location on this proxy (a path) is recorded like any request when a client follows it, with whether it carried a credential.
+    /// </summary>
+    public static Fault Redirect(string location, int statusCode = 302) =>
+        statusCode is < 300 or > 399 ? throw new ArgumentOutOfRangeException(nameof(statusCode)) : new(FaultKind.Redirect, statusCode) { Body = location };
+
+    /// <summary>After this many events, one line that never ends (bytes without a newline until the client hangs up): issue 20, point 4.</summary>
+    public static Fault WatchEndlessLine(int afterEvents = 0) => new(FaultKind.WatchEndlessLine, afterEvents: NotNegative(afterEvents));
+
     public override string ToString() => Kind switch
     {
+        FaultKind.Redirect => $"Redirect {StatusCode} to {Body}",
         FaultKind.Status => RetryAfterSeconds is { } s ? $"Status {StatusCode} (Retry-After {s})" : $"Status {StatusCode}",
         FaultKind.Hold when HoldFor is { } h => $"Hold for {h.TotalMilliseconds:0} ms",
         FaultKind.ResetMidBody => AfterBytes is { } b ? $"ResetMidBody after {b} bytes" : "ResetMidBody halfway",
-        FaultKind.CloseWatch or FaultKind.WatchGone or FaultKind.WatchGarbageLine => $"{Kind} after {AfterEvents} events",
+        FaultKind.CloseWatch or FaultKind.WatchGone or FaultKind.WatchGarbageLine or FaultKind.WatchEndlessLine => $"{Kind} after {AfterEvents} events",
         _ => Kind.ToString(),
     };
 

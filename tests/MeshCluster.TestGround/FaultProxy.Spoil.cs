@@ -61,6 +61,12 @@ public sealed partial class FaultProxy
             case FaultKind.WatchGarbageLine:
                 await HttpAnswer.WriteChunkAsync(client, GarbageLine).ConfigureAwait(false);
                 return false;
+            case FaultKind.WatchEndlessLine:
+                // An event that starts like one and never ends: the client must stop reading it, the proxy never does.
+                await HttpAnswer.WriteChunkAsync(client, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Pod\",\"metadata\":{\"name\":\""u8.ToArray()).ConfigureAwait(false);
+                var endless = new byte[64 * 1024];
+                Array.Fill(endless, (byte)'x');
+                while (true) await HttpAnswer.WriteChunkAsync(client, endless).ConfigureAwait(false);
             default: // CloseWatch
                 return true;
         }

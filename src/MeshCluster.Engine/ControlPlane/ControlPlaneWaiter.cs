@@ -99,8 +99,8 @@ public static class ControlPlaneWaiter
 
         if (!ready && !outcomes.Any(o => o.Listed))
         {
-            throw ListWatch.NeverReached(connection, $"waiting for the control plane in {where}", timeout,
-                outcomes.Select(o => o.LastFailure).LastOrDefault(f => f is not null));
+            throw await ListWatch.NeverReachedAsync(connection, $"waiting for the control plane in {where}", timeout,
+                outcomes.Select(o => o.LastFailure).LastOrDefault(f => f is not null), ct).ConfigureAwait(false);
         }
 
         if (!ready && snapshot.Pods.Count == 0)

@@ -105,7 +105,7 @@ public static class DiscoveryAddressReader
         if (waiting) reporter.ProgressCompleted(Activity);
 
         if (outcome is { Done: true, State: { } service }) return service;
-        if (!outcome.Listed) throw ListWatch.NeverReached(connection, what, timeout, outcome.LastFailure);
+        if (!outcome.Listed) throw await ListWatch.NeverReachedAsync(connection, what, timeout, outcome.LastFailure, ct).ConfigureAwait(false);
         throw new MeshClusterException(ErrorIds.DiscoveryAddressTimeout, ErrorCategory.OperationTimeout,
             $"Service {ns}/{name} in context '{connection.ContextName}' got no load-balancer address within {timeout.TotalSeconds:0} s.",
             target: $"{ns}/{name}");

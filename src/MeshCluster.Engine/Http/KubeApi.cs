@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Security.Authentication;
 using System.Text.Json;
+using k8s;
 using k8s.Autorest;
 using MeshCluster.Engine.Errors;
 
@@ -26,11 +27,11 @@ public static class KubeApi
         }
         catch (ResponseTooLargeException ex)
         {
-            throw new MeshClusterException(ErrorIds.KubeApiResponseTooLarge, ErrorCategory.LimitsExceeded,
-                $"The API server {connection.Server} of context '{connection.ContextName}' answered more than {ex.Limit / (1024 * 1024)} MiB while {what}: " +
-                "no answer the module asks for is that large.",
-                target: connection.ContextName,
-                recommendedAction: "Check that the kubeconfig's server is the API server itself, not a proxy or another service that streams in its place.");
+            throw TooLarge(connection, what, ex);
+        }
+        catch (SecretTooLargeException ex)
+        {
+            throw SecretSize.Error(ex.Secret, ex.Bytes, connection.ContextName);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !ct.IsCancellationRequested)
         {
@@ -52,6 +53,29 @@ public static class KubeApi
                 $"The API server {connection.Server} of context '{connection.ContextName}' answered with something that is not a Kubernetes object while {what}.",
                 target: connection.ContextName,
                 recommendedAction: "Check that the kubeconfig's server is the API server itself, not a proxy or load balancer that answers in its place.");
+        }
+    }
+
+    /// <summary>
+    /// True when the server answers GET /version within <paramref name="grace"/>: whether a wait that got no answer before its
+    /// deadline met a server that does not answer, or a deadline too short for any answer (issue 20, point 10).
+    /// </summary>
+    public static async Task<bool> AnswersAsync(KubeConnection connection, TimeSpan grace, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(grace);
+        try
+        {
+            await CallAsync(connection, "reading /version", c => c.Client.Version.GetCodeAsync(c.Token), limit.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (MeshClusterException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
@@ -96,6 +120,17 @@ public static class KubeApi
             target: connection.ContextName, inner: ex);
     }
 
+    /// <summary>KubeApiResponseTooLarge: an answer, or one line of a watch, past its limit.</summary>
+    internal static MeshClusterException TooLarge(KubeConnection connection, string what, ResponseTooLargeException ex) =>
+        new(ErrorIds.KubeApiResponseTooLarge, ErrorCategory.LimitsExceeded,
+            ex.WatchLine
+                ? $"The API server {connection.Server} of context '{connection.ContextName}' sent a watch event (one line) longer than {ex.Limit / (1024 * 1024)} MiB " +
+                  $"while {what}: no object is that large."
+                : $"The API server {connection.Server} of context '{connection.ContextName}' answered more than {ex.Limit / (1024 * 1024)} MiB while {what}: " +
+                  "no answer the module asks for is that large.",
+            target: connection.ContextName,
+            recommendedAction: "Check that the kubeconfig's server is the API server itself, not a proxy or another service that streams in its place.");
+
     internal static MeshClusterException Translate(KubeConnection connection, string what, HttpStatusCode status, string? body)
     {
         var message = StatusMessage(body);
@@ -109,7 +144,9 @@ public static class KubeApi
             _ => (ErrorIds.KubeApiError, ErrorCategory.NotSpecified),
         };
         var text = $"The API server of context '{connection.ContextName}' answered {(int)status} ({status}) while {what}" +
-                   (message is null ? "." : $": {message.TrimEnd('.')}.");
+                   ((int)status is >= 300 and < 400
+                       ? ", a redirect: an API server does not redirect (a proxy or a wrong URL?); it was not followed, so no credential went elsewhere."
+                       : message is null ? "." : $": {message.TrimEnd('.')}.");
         return new MeshClusterException(id, category, text, target: connection.ContextName) { StatusCode = status };
     }
 

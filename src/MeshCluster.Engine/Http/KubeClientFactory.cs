@@ -104,10 +104,18 @@ public static class KubeClientFactory
     private static KubeConnection NewConnection(KubernetesClientConfiguration configuration, string name, string source)
     {
         var verifier = Secure(configuration);
+        var secure = configuration.FirstMessageHandlerSetup;
+        configuration.FirstMessageHandlerSetup = handler =>
+        {
+            secure?.Invoke(handler);
+            // An API server never redirects; a redirect is a proxy or a wrong URL, and following it would carry the credentials
+            // along (and a Test-IstioRemoteCluster probe would take the new place's 200 for the token's acceptance): issue 20, point 9.
+            handler.AllowAutoRedirect = false;
+        };
         configuration.HttpClientTimeout = RequestTimeout;
         try
         {
-            var client = new Kubernetes(configuration, new CredentialRedactionHandler(), new TransientRetryHandler());
+            var client = new Kubernetes(configuration, new CredentialRedactionHandler(), new SecretSizeGuard(), new TransientRetryHandler());
             return new KubeConnection(client, name, configuration.Host, configuration.SkipTlsVerify, verifier,
                 configuration.TokenProvider as ExecCredentialProvider);
         }

@@ -120,6 +120,11 @@ public static class ListWatch
                         null => "the watch ended",
                     };
                 }
+                catch (Exception ex) when (Find<ResponseTooLargeException>(ex) is { } tooLarge)
+                {
+                    // A line without end (issue 20, point 4): it would come again on the next watch, so the wait ends here.
+                    throw KubeApi.TooLarge(connection, what, tooLarge);
+                }
                 catch (k8s.Autorest.HttpOperationException ex) when (ex.Response?.StatusCode == System.Net.HttpStatusCode.Gone)
                 {
                     ended = "the watch's resourceVersion is too old (410 Gone)";
@@ -195,13 +200,45 @@ public static class ListWatch
             timeout, reporter, cancellationToken);
     }
 
+    private static TException? Find<TException>(Exception? ex) where TException : Exception => ex switch
+    {
+        null => null,
+        TException found => found,
+        AggregateException { InnerExceptions.Count: > 0 } all => all.InnerExceptions.Select(Find<TException>).FirstOrDefault(f => f is not null),
+        _ => Find<TException>(ex.InnerException),
+    };
+
     private static string Key<T>(T item) where T : IKubernetesObject<V1ObjectMeta> =>
         item.Metadata?.Uid ?? $"{item.Metadata?.NamespaceProperty}/{item.Metadata?.Name}";
+
+    /// <summary>How long a wait that never read the API server gives it, past its deadline, to tell a silent server from a short -Timeout.</summary>
+    internal static readonly TimeSpan AnswerGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The error for a wait that never read the API server. With no failure seen (no refusal, no 5xx: the deadline simply came
+    /// first), the server is asked for /version, for a second at most: when it answers, the -Timeout was too short
+    /// (WaitTimeoutTooShort, issue 20, point 10: a -Timeout of 1 ms on a healthy server said KubeApiUnreachable); otherwise
+    /// <see cref="NeverReached"/>.
+    /// </summary>
+    public static async Task<MeshClusterException> NeverReachedAsync(KubeConnection connection, string what, TimeSpan timeout, MeshClusterException? lastFailure,
+        CancellationToken ct)
+    {
+        if (lastFailure is null && await KubeApi.AnswersAsync(connection, AnswerGrace, ct).ConfigureAwait(false))
+        {
+            return new MeshClusterException(ErrorIds.WaitTimeoutTooShort, ErrorCategory.OperationTimeout,
+                $"The -Timeout of {Input.TimeoutRule.Text(timeout)} passed before the API server {connection.Server} of context '{connection.ContextName}' answered " +
+                $"the first request while {what}. The server does answer (/version, asked right after): it is not unreachable; the -Timeout is too short.",
+                target: connection.ContextName,
+                recommendedAction: "Give a -Timeout of a few seconds at least: the wait's first request alone is a round trip to the API server.");
+        }
+
+        return NeverReached(connection, what, timeout, lastFailure);
+    }
 
     /// <summary>The error for a wait that never read the API server: what kept it from it, and for how long.</summary>
     public static MeshClusterException NeverReached(KubeConnection connection, string what, TimeSpan timeout, MeshClusterException? lastFailure) =>
         new(ErrorIds.KubeApiUnreachable, ErrorCategory.OperationTimeout,
-            $"The API server {connection.Server} of context '{connection.ContextName}' could not be read for the whole wait ({timeout.TotalSeconds:0.#} s) while {what}" +
+            $"The API server {connection.Server} of context '{connection.ContextName}' could not be read for the whole wait ({Input.TimeoutRule.Text(timeout)}) while {what}" +
             (lastFailure is null ? "." : $"; the last failure: {lastFailure.Message.TrimEnd('.')}."),
             target: connection.ContextName, inner: lastFailure);
 }

@@ -8,7 +8,7 @@ namespace MeshCluster.Engine.Http;
 /// off mid-way, no answer within <see cref="AttemptTimeout"/>, 429, and 5xx. Exponential backoff,
 /// bounded in attempts and delay, honouring Retry-After, and all of it within one overall <see cref="Deadline"/>
 /// (issue 20, point 7: four silent attempts of 15 s each made a plain call take a minute). A read's body is taken in here (watches
-/// excepted), so a cut-off body is retried like any other passing failure. Writes are never retried
+/// excepted: each of their lines is bounded instead, <see cref="LineBoundedContent"/>), so a cut-off body is retried like any other passing failure. Writes are never retried
 /// here: a POST that timed out may have happened. Each retry is said on the debug stream of the command
 /// that made the request.
 /// </summary>
@@ -61,18 +61,26 @@ public sealed class TransientRetryHandler : DelegatingHandler
             try
             {
                 response = await base.SendAsync(request, limit.Token).ConfigureAwait(false);
-                if (!idempotent || watch) return response;
-                if (!IsTransient(response.StatusCode))
+                if (watch)
                 {
+                    // Read line by line as it comes: each line (one event, one object) is bounded, not the stream.
+                    response.Content = new LineBoundedContent(response.Content, MaxObjectBytes);
+                    return response;
+                }
+
+                if (!idempotent || !IsTransient(response.StatusCode))
+                {
+                    // A write's answer too is one object: bounded like a read's, never retried.
+                    var most = BodyLimit(request.RequestUri);
                     // net8.0 has no cancellable overload: the wait is cancelled, and disposing the response ends the read.
                     try
                     {
-                        await response.Content.LoadIntoBufferAsync(MaxBodyBytes).WaitAsync(limit.Token).ConfigureAwait(false);
+                        await response.Content.LoadIntoBufferAsync(most).WaitAsync(limit.Token).ConfigureAwait(false);
                     }
-                    catch (HttpRequestException ex) when (!limit.IsCancellationRequested && IsOverLimit(ex))
+                    catch (HttpRequestException ex) when (!limit.IsCancellationRequested && IsOverLimit(ex, most))
                     {
                         response.Dispose();
-                        throw new ResponseTooLargeException(MaxBodyBytes);
+                        throw new ResponseTooLargeException(most);
                     }
 
                     return response;
@@ -112,15 +120,38 @@ public sealed class TransientRetryHandler : DelegatingHandler
     }
 
     /// <summary>
-    /// The largest body a read may have (issue 20, point 4: bodies were buffered up to 2 GiB each). The module reads single
-    /// objects (at most 1.5 MiB: etcd's request limit) and lists of one namespace's Secrets, pods or webhooks; 128 MiB holds
-    /// a list of 85 objects of that size, or thousands of ordinary ones, and bounds a hostile server's answer.
+    /// The largest body of a list (issue 20, point 4: bodies were buffered up to 2 GiB each). The module lists one namespace's
+    /// Secrets, pods or webhooks; 128 MiB holds a list of 85 objects of etcd's largest size, or thousands of ordinary ones,
+    /// and bounds a hostile server's answer.
     /// </summary>
     public const long MaxBodyBytes = 128L * 1024 * 1024;
 
+    /// <summary>
+    /// The largest body of anything else: one object (etcd stores at most 1.5 MiB of one, --max-request-bytes; its JSON, with a
+    /// Secret's data in base64, is a third larger), /version, a discovery document, and one line of a watch (one event, one
+    /// object). 16 MiB, as for the files the module reads (<c>Input/InputLimits</c>): ten times what an object can be, and
+    /// -ThrottleLimit answers at once stay far from a machine's memory.
+    /// </summary>
+    public const long MaxObjectBytes = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// <see cref="MaxBodyBytes"/> for a collection (a list: <c>/api/v1/namespaces/ns/secrets</c>, <c>/apis/g/v/deployments</c>),
+    /// <see cref="MaxObjectBytes"/> for everything else (one object or its subresource, <c>/version</c>, discovery).
+    /// </summary>
+    public static long BodyLimit(Uri? uri)
+    {
+        var segments = (uri?.AbsolutePath ?? string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var skip = segments.Length > 0 && segments[0] == "api" ? 2 : segments.Length > 0 && segments[0] == "apis" ? 3 : -1;
+        if (skip < 0 || segments.Length <= skip) return MaxObjectBytes;
+        var rest = segments[skip..];
+        // /namespaces lists namespaces; /namespaces/ns is one; /namespaces/ns/<resource>... is a namespaced resource.
+        if (rest[0] == "namespaces" && rest.Length >= 3) rest = rest[2..];
+        return rest.Length == 1 ? MaxBodyBytes : MaxObjectBytes;
+    }
+
     // .NET's own words for it name the limit and carry no inner exception; a cut-off body carries its IOException.
-    private static bool IsOverLimit(HttpRequestException ex) =>
-        ex.InnerException is null && ex.Message.Contains(MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    private static bool IsOverLimit(HttpRequestException ex, long limit) =>
+        ex.InnerException is null && ex.Message.Contains(limit.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
     public static bool IsTransient(HttpStatusCode status) =>
         status == HttpStatusCode.TooManyRequests || (int)status >= 500 && status != HttpStatusCode.NotImplemented && status != HttpStatusCode.HttpVersionNotSupported;
@@ -147,8 +178,12 @@ public sealed class TransientRetryHandler : DelegatingHandler
     }
 }
 
-/// <summary>A read's body exceeded <see cref="TransientRetryHandler.MaxBodyBytes"/>: never retried, never buffered further.</summary>
-public sealed class ResponseTooLargeException(long limit) : Exception($"the answer is larger than {limit / (1024 * 1024)} MiB")
+/// <summary>A body exceeded its limit (<see cref="TransientRetryHandler.BodyLimit"/>), or a watch line <see cref="TransientRetryHandler.MaxObjectBytes"/>: never retried, never buffered further.</summary>
+public sealed class ResponseTooLargeException(long limit, bool watchLine = false)
+    : Exception(watchLine ? $"a watch line is longer than {limit / (1024 * 1024)} MiB" : $"the answer is larger than {limit / (1024 * 1024)} MiB")
 {
     public long Limit { get; } = limit;
+
+    /// <summary>True when one line of a watch stream (one event) went past the limit, not a whole answer.</summary>
+    public bool WatchLine { get; } = watchLine;
 }

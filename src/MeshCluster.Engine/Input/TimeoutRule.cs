@@ -18,4 +18,9 @@ public static class TimeoutRule
                 $"-Timeout must be positive and at most {Max.TotalDays:0} days; it is {timeout}.", timeout, terminating: true);
         }
     }
+
+    /// <summary>A timeout as a person reads it: "1 ms", "2.5 s", "300 s" (a tiny one never shows as "0 s").</summary>
+    public static string Text(TimeSpan timeout) => timeout < TimeSpan.FromSeconds(1)
+        ? $"{timeout.TotalMilliseconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} ms"
+        : $"{timeout.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} s";
 }

@@ -29,9 +29,12 @@ public sealed class RemoteCredentials
     /// <summary>Basic authentication's password: secret.</summary>
     internal string? Password { get; init; }
 
-    /// <summary>True when there is something to authenticate with that MeshCluster can send: a token, a client certificate with its key, or a user name.</summary>
+    /// <summary>
+    /// True when there is something to authenticate with that MeshCluster can send: a token, a client certificate with its key, or a user name
+    /// with its password (KubernetesClient refuses a user with only one of them: issue 20, point 9).
+    /// </summary>
     internal bool HasTestableCredentials =>
-        Token is not null || (ClientCertificateData is not null && ClientKeyData is not null) || UserName is not null || Password is not null;
+        Token is not null || (ClientCertificateData is not null && ClientKeyData is not null) || (UserName is not null && Password is not null);
 
     public string Server { get; }
 
@@ -55,8 +58,8 @@ public sealed class RemoteCredentials
         {
             ClientCertificateData = withCredentials && ClientKeyData is not null ? ClientCertificateData : null,
             ClientKeyData = withCredentials && ClientCertificateData is not null ? ClientKeyData : null,
-            UserName = withCredentials ? UserName : null,
-            Password = withCredentials ? Password : null,
+            UserName = withCredentials && Password is not null ? UserName : null,
+            Password = withCredentials && UserName is not null ? Password : null,
         });
 
     public override string ToString() => Server;

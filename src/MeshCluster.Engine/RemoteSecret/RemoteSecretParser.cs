@@ -82,6 +82,15 @@ public static class RemoteSecretParser
             notes.Insert(0, $"Several data keys ({string.Join(", ", keys)}): istiod reads each as a cluster of that name; this is '{clusterName}'.");
         }
 
+        if (keys.Contains(clusterName, StringComparer.Ordinal) && !Naming.ClusterNameRule.IsDns1123Label(clusterName))
+        {
+            // A Secret's data key may hold '.', '_' and capitals; an Istio cluster name may not (istioctl create-remote-secret --name,
+            // values.global.multiCluster.clusterName as New-IstioRemoteInstallSpec and this module's -Name check it): issue 20, point 9.
+            notes.Add($"The data key '{clusterName}' is not a DNS-1123 label (at most 63 lower-case letters, digits and '-'), which Istio's cluster names are: " +
+                      "istiod names the cluster after it as it is, and the remote's own cluster name (values.global.multiCluster.clusterName) " +
+                      "must be exactly that, which no install MeshCluster or istioctl makes can be. istioctl create-remote-secret would not have written it.");
+        }
+
         if (annotated is not null && keys.Contains(clusterName, StringComparer.Ordinal) && annotated != clusterName)
         {
             notes.Add($"The annotation {RemoteSecretNames.ClusterAnnotation} says '{annotated}'; istiod goes by the data key and names this cluster '{clusterName}'.");

@@ -122,6 +122,8 @@ public static class RemoteSecretPublisher
                     : $"Using a time-bound token of ServiceAccount {ns}/{request.ServiceAccount} that expires at {token.Expires:u}.");
 
                 var kubeConfig = RemoteKubeConfig.Build(new RemoteKubeConfigSpec(request.ClusterName, server, token.CertificateAuthority, token.Token, request.TlsServerName));
+                // Before the check and the write: a Secret the API server would refuse (a CA bundle of megabytes) is said now, nothing sent.
+                SecretSize.Require(RemoteSecretManifest.Desired(request.ClusterName, ns, kubeConfig), primary?.ContextName);
                 if (request.SkipVerify)
                 {
                     reporter.Verbose("Skipping the check of the new kubeconfig (-SkipVerify).");

@@ -1,6 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
+using MeshCluster.TestGround;
 
 namespace MeshCluster.Module.Tests.Hostile;
 
@@ -13,7 +11,7 @@ public sealed class BoundedReadTests(ClustersFixture fixture) : TempFolderTest("
     [Fact]
     public async Task An_answer_without_end_is_KubeApiResponseTooLarge()
     {
-        using var server = new EndlessServer();
+        using var server = PlainHttpServer.Endless();
         var kubeConfig = Path.Combine(TempDir, "endless.yaml");
         await File.WriteAllTextAsync(kubeConfig, $"""
             apiVersion: v1
@@ -21,7 +19,7 @@ public sealed class BoundedReadTests(ClustersFixture fixture) : TempFolderTest("
             clusters:
             - name: endless
               cluster:
-                server: http://127.0.0.1:{server.Port}
+                server: {server.Server}
             users:
             - name: nobody
               user:
@@ -49,80 +47,4 @@ public sealed class BoundedReadTests(ClustersFixture fixture) : TempFolderTest("
     }
 
     private const long TransientReadLimit = 128L * 1024 * 1024;
-
-    /// <summary>Answers every request 200 with <c>{"items":[0,0,0,...</c> until the client hangs up.</summary>
-    private sealed class EndlessServer : IDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _stop = new();
-        private int _requests;
-        private long _sent;
-
-        public EndlessServer()
-        {
-            _listener.Start();
-            _ = Task.Run(AcceptAsync);
-        }
-
-        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-        public int Requests => Volatile.Read(ref _requests);
-        public long BytesSent => Interlocked.Read(ref _sent);
-
-        private async Task AcceptAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient client;
-                try
-                {
-                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                }
-                catch (Exception)
-                {
-                    return;
-                }
-
-                _ = Task.Run(() => ServeAsync(client));
-            }
-        }
-
-        private async Task ServeAsync(TcpClient client)
-        {
-            using (client)
-            {
-                try
-                {
-                    var stream = client.GetStream();
-                    var buffer = new byte[8192];
-                    var head = new StringBuilder();
-                    while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
-                    {
-                        var n = await stream.ReadAsync(buffer, _stop.Token);
-                        if (n == 0) return;
-                        head.Append(Encoding.ASCII.GetString(buffer, 0, n));
-                    }
-
-                    Interlocked.Increment(ref _requests);
-                    await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"items\":["), _stop.Token);
-                    var chunk = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("0,", 32 * 1024)));
-                    while (!_stop.IsCancellationRequested)
-                    {
-                        await stream.WriteAsync(chunk, _stop.Token);
-                        Interlocked.Add(ref _sent, chunk.Length);
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
-                {
-                    // The client hung up: what it should do.
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-            _stop.Dispose();
-        }
-    }
 }

@@ -28,7 +28,7 @@ internal static class RemoteAuthorizationCheck
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            failure = $"No answer to every access review within {timeout.TotalSeconds:0.#} s (-Timeout).";
+            failure = $"No answer to every access review within {Input.TimeoutRule.Text(timeout)} (-Timeout).";
         }
         catch (MeshClusterException ex)
         {

@@ -84,9 +84,21 @@ public static class RemoteClusterHealthChecker
             return Result();
         }
 
-        // Only a token, an inline client certificate or a user name and password is sent: for a secret without one, the server and TLS are still checked, anonymously.
+        // Only a token, an inline client certificate or a user name and password is sent: for a secret without one, the server and TLS are still
+        // checked, anonymously. Nothing is sent over http (istiod would send the token in clear): Publish refuses such a server, Test says why.
+        var http = uri.Scheme == Uri.UriSchemeHttp;
+        var send = entry.HasTestableCredentials && !http;
         reporter.Progress(Activity, $"{info.ClusterName}: connecting to {ServerUrl.Masked(credentials.Server)}", -1);
-        using var connection = KubeClientFactory.FromKubeConfigText(credentials.ToKubeConfig(info.ClusterName, withCredentials: entry.HasTestableCredentials), info.ClusterName, out var unusable);
+        var connection = KubeClientFactory.FromKubeConfigText(credentials.ToKubeConfig(info.ClusterName, withCredentials: send), info.ClusterName, out var unusable);
+        string? credentialProblem = null;
+        if (connection is null && send)
+        {
+            // The credentials themselves cannot make a client (a key that does not match its certificate): they fail Authentication, not
+            // Server; the server and TLS are checked without them (issue 20, point 9).
+            credentialProblem = unusable;
+            connection = KubeClientFactory.FromKubeConfigText(credentials.ToKubeConfig(info.ClusterName, withCredentials: false), info.ClusterName, out unusable);
+        }
+
         if (connection is null)
         {
             Add(Server, RemoteCheckStatus.Failed, $"No client can be built from the secret's server and CA: {unusable}.");
@@ -94,16 +106,27 @@ public static class RemoteClusterHealthChecker
             return Result();
         }
 
+        using var owned = connection;
         var probe = await ProbeAsync(connection, options.Timeout, ct).ConfigureAwait(false);
         if (probe.Status is { } answered && (int)answered >= 500)
         {
             probe = probe with { Kind = ProbeKind.Unreachable, Detail = $"{ServerUrl.Masked(credentials.Server)} answers {(int)answered} ({answered}), still after retries: {probe.Detail}" };
         }
+        else if (probe.Status is { } moved && (int)moved is >= 300 and < 400)
+        {
+            // Never followed (KubeClientFactory): the token does not travel to where it points, and its answer is no answer about the token.
+            probe = probe with
+            {
+                Kind = ProbeKind.Unreachable,
+                Detail = $"{ServerUrl.Masked(credentials.Server)} answers /version with a redirect ({(int)moved} {moved}): an API server never redirects, so this is " +
+                         "a proxy, a login page or a wrong URL in its place. The redirect was not followed and no credential went with it.",
+            };
+        }
 
         if (probe.Kind == ProbeKind.Unreachable)
         {
             Add(Server, RemoteCheckStatus.Failed, probe.Detail);
-            SkipFrom(Tls, "Not checked: the server cannot be reached.");
+            SkipFrom(Tls, probe.Status is { } s && (int)s is >= 300 and < 400 ? "Not checked: the server answers with a redirect." : "Not checked: the server cannot be reached.");
             return Result();
         }
 
@@ -119,18 +142,46 @@ public static class RemoteClusterHealthChecker
             return Result();
         }
 
-        Add(Tls, uri.Scheme == Uri.UriSchemeHttp || credentials.InsecureSkipTlsVerify ? RemoteCheckStatus.Warning : RemoteCheckStatus.Passed, TlsDetail(credentials, uri));
+        if (http)
+        {
+            Add(Tls, RemoteCheckStatus.Failed, "The server URL is http: nothing is encrypted and the server's identity is not verified, so istiod would send the " +
+                                               "credentials in clear. MeshCluster sent none (Publish-IstioRemoteSecret refuses such a server): use the server's https URL.");
+            SkipFrom(Authentication, "Not checked: no credential is sent over http.");
+            return Result();
+        }
+
+        Add(Tls, credentials.InsecureSkipTlsVerify ? RemoteCheckStatus.Warning : RemoteCheckStatus.Passed, TlsDetail(credentials, uri));
+
+        if (credentialProblem is not null)
+        {
+            Add(Authentication, RemoteCheckStatus.Failed, $"The {Bare(info.AuthType)} cannot be used: {credentialProblem.TrimEnd('.')}. istiod cannot use it either.");
+            Add(Authorization, RemoteCheckStatus.Skipped, "Not checked: the credentials cannot be used.");
+            AddExpiry(entry, options, Add);
+            return Result();
+        }
 
         if (!entry.HasTestableCredentials)
         {
             SkipFrom(Authentication, entry.Blocking.Count > 0 || info.AuthType is null
                 ? $"Not checked: istiod cannot use the kubeconfig (see {Format})."
-                : $"Not checked: the user authenticates by {info.AuthType}, which MeshCluster does not test (it runs no command and reads no file a Secret names).");
+                : info.AuthType == RemoteAuthType.Basic
+                    ? "Not checked: the user has a user name without a password (or a password without a user name), which MeshCluster cannot send."
+                    : $"Not checked: the user authenticates by {info.AuthType}, which MeshCluster does not test (it runs no command and reads no file a Secret names).");
             return Result();
         }
 
         var token = info.AuthType == RemoteAuthType.Token;
         var who = entry.Claims?.ServiceAccount is { } sa ? $" as ServiceAccount {entry.Claims.ServiceAccountNamespace}/{sa}" : string.Empty;
+        if (probe.Status is { } other && other != HttpStatusCode.OK && other != HttpStatusCode.Unauthorized && other != HttpStatusCode.Forbidden)
+        {
+            // Only 200 (or 403: known, not allowed /version) says the credentials were taken; a 404 or 400 is no API server's answer to /version.
+            Add(Authentication, RemoteCheckStatus.Failed, $"The server answers /version with {(int)other} ({other}), which no Kubernetes API server answers to it: " +
+                                                          "whether it accepts the credentials is unknown (a proxy or a wrong URL?).");
+            Add(Authorization, RemoteCheckStatus.Skipped, "Not checked: the credentials were not judged.");
+            AddExpiry(entry, options, Add);
+            return Result();
+        }
+
         if (probe.Status == HttpStatusCode.Unauthorized)
         {
             Add(Authentication, RemoteCheckStatus.Failed, token
@@ -190,7 +241,7 @@ public static class RemoteClusterHealthChecker
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return (null, $"the form of the remote could not be read within {timeout.TotalSeconds:0.#} s (-Timeout)");
+            return (null, $"the form of the remote could not be read within {TimeoutRule.Text(timeout)} (-Timeout)");
         }
     }
 
@@ -233,7 +284,7 @@ public static class RemoteClusterHealthChecker
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return (RemoteCheckStatus.Failed, $"No answer within {timeout.TotalSeconds:0.#} s (-Timeout) while reading MutatingWebhookConfiguration {webhookName} and ConfigMap {ns}/{rootCert}.");
+            return (RemoteCheckStatus.Failed, $"No answer within {TimeoutRule.Text(timeout)} (-Timeout) while reading MutatingWebhookConfiguration {webhookName} and ConfigMap {ns}/{rootCert}.");
         }
 
         var missing = new List<string>();
@@ -399,10 +450,19 @@ public static class RemoteClusterHealthChecker
 
             return new Probe(ProbeKind.Unreachable, null, $"Cannot reach {connection.Server}: {Innermost(ex).Message.TrimEnd('.')}.");
         }
+        catch (MeshClusterException ex)
+        {
+            // An answer, but no API server's (more than 16 MiB, or not JSON): a result of this remote, never the end of the command.
+            return new Probe(ProbeKind.Unreachable, null, $"{connection.Server} answers /version, but not as a Kubernetes API server: {ex.Message.TrimEnd('.')}.");
+        }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            // A refused connection is retried until the deadline too: the debug stream shows each attempt and why.
-            return new Probe(ProbeKind.Unreachable, null, $"No answer from {connection.Server} within {timeout.TotalSeconds:0.#} s (-Timeout); $DebugPreference = 'Continue' shows each attempt.");
+            // A refused connection is retried until the deadline too: the debug stream shows each attempt and why. Whether the server answers
+            // at all tells a silent server from a -Timeout too short for any answer (a second's grace, issue 20 point 10).
+            var answers = await KubeApi.AnswersAsync(connection, TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            return new Probe(ProbeKind.Unreachable, null, answers
+                ? $"No answer from {connection.Server} within the -Timeout of {TimeoutRule.Text(timeout)}, though it answers (/version, asked again without it): the -Timeout is too short."
+                : $"No answer from {connection.Server} within {TimeoutRule.Text(timeout)} (-Timeout); $DebugPreference = 'Continue' shows each attempt.");
         }
     }
 
