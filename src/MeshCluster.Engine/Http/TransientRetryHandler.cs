@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MeshCluster.Engine.Input;
 
 namespace MeshCluster.Engine.Http;
 
@@ -96,8 +97,8 @@ public sealed class TransientRetryHandler : DelegatingHandler
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && limit.IsCancellationRequested)
             {
                 failure = new TimeoutException(started.Elapsed >= Deadline
-                    ? $"no answer within the {Deadline.TotalSeconds:0} s a request may take"
-                    : $"no answer within {AttemptTimeout.TotalSeconds:0} s");
+                    ? DeadlinePassed()
+                    : $"no answer within {TimeoutRule.Text(AttemptTimeout)}");
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
             {
@@ -110,7 +111,8 @@ public sealed class TransientRetryHandler : DelegatingHandler
                 !watch && started.Elapsed + wait >= Deadline)
             {
                 // Not to be repeated: the caller turns it into the module's error.
-                if (failure is TimeoutException) throw failure;
+                // The last silent attempt ended at the overall deadline's edge: that deadline is what ends the request.
+                if (failure is TimeoutException) throw !watch && started.Elapsed + wait >= Deadline ? new TimeoutException(DeadlinePassed()) : failure;
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
 
@@ -160,6 +162,8 @@ public sealed class TransientRetryHandler : DelegatingHandler
         ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.TimedOut or SocketError.TryAgain }
         || ex.InnerException is IOException
         || ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded;
+
+    private string DeadlinePassed() => $"no answer within the {TimeoutRule.Text(Deadline)} a request may take";
 
     private TimeSpan Backoff(int attempt)
     {

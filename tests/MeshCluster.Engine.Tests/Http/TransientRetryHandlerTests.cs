@@ -113,6 +113,23 @@ public sealed class TransientRetryHandlerTests
         Assert.Contains("a request may take", ex.Message);
     }
 
+    [Fact]
+    public async Task A_silent_attempt_whose_retry_would_pass_the_deadline_reports_the_deadline()
+    {
+        var calls = 0;
+        var silent = new SilentHandler(() => calls++);
+        var handler = new TransientRetryHandler(maxRetries: 10, baseDelay: TimeSpan.FromSeconds(1),
+            attemptTimeout: TimeSpan.FromMilliseconds(200), deadline: TimeSpan.FromSeconds(1))
+        { InnerHandler = silent };
+        using var client = new HttpClient(handler);
+
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => client.GetAsync("http://127.0.0.1:9/api/v1/pods", TestContext.Current.CancellationToken));
+
+        // The first attempt ends by its own 200 ms; its backoff (1 s at least) would pass the 1 s deadline, which is what ends the request.
+        Assert.Equal(1, calls);
+        Assert.Equal("no answer within the 1 s a request may take", ex.Message);
+    }
+
     private sealed class SilentHandler(Action called) : HttpMessageHandler
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
