@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using System.Text;
 using MeshCluster.Module.Tests.RemoteSecret;
 using MeshCluster.TestGround;
@@ -14,17 +13,7 @@ namespace MeshCluster.Module.Tests.Hostile;
 /// </summary>
 public sealed class RemoteClusterDiagnosisTests(ClustersFixture fixture)
 {
-    private static readonly string[] Order = { "Format", "Server", "Tls", "Authentication", "Authorization", "TokenExpiry" };
     private readonly RemoteSecretGround _ground = new(fixture);
-
-    private static Dictionary<string, (string Status, string Detail)> Checks(PSObject health)
-    {
-        var rows = ((object[])health.Prop("Checks")!).Select(PSObject.AsPSObject).ToList();
-        Assert.Equal(Order, rows.Select(r => (string)r.Prop("Name")!));
-        return rows.ToDictionary(r => (string)r.Prop("Name")!, r => ((string)r.Prop("Status")!, (string)r.Prop("Detail")!));
-    }
-
-    private static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
     [Fact]
     public async Task Secrets_that_authenticate_otherwise_get_their_server_and_TLS_checked_and_say_why_authentication_is_not()
@@ -86,7 +75,7 @@ public sealed class RemoteClusterDiagnosisTests(ClustersFixture fixture)
         Assert.Equal("Failed", checks["Server"].Status);
         Assert.Contains("answers /version with a redirect (302 Found)", checks["Server"].Detail);
         Assert.Contains("not followed", checks["Server"].Detail);
-        Assert.All(Order.Skip(2), name => Assert.Equal("Skipped", checks[name].Status));
+        Assert.All(CheckOrder.Skip(2), name => Assert.Equal("Skipped", checks[name].Status));
         // Before: followed to /moved (404 from the API server), and that answer counted as "the token is accepted".
         Assert.NotEmpty(proxy.Requests);
         Assert.All(proxy.Requests, r => Assert.StartsWith("/version", r.Path));

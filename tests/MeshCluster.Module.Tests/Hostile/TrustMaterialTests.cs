@@ -200,15 +200,21 @@ public sealed class TrustMaterialTests(ClustersFixture fixture) : TempFolderTest
         Assert.Equal(replaced.Metadata.ResourceVersion, forced.Output[0].Prop("ResourceVersion"));
     }
 
+    /// <summary>A root and cacerts material for c1 and c2 under a temporary folder, c2's planted as the namespace's cacerts.</summary>
+    private async Task<(string Certs, V1Secret Planted)> TwoClustersWithC2PlantedAsync(PowerShellSession ps, string ns)
+    {
+        var certs = Path.Combine(TempDir, "certs");
+        ps.Invoke("New-IstioCertificateAuthority -Path $args[0] -KeyAlgorithm Ecdsa | New-IstioClusterCertificate -ClusterName c1, c2 -Path $args[0] -KeyAlgorithm Ecdsa",
+            certs).AssertSucceeded();
+        return (certs, await PlantAsync(ns, Path.Combine(certs, "c2")));
+    }
+
     [Fact]
     public async Task A_write_that_fails_is_preceded_by_no_warning_about_it()
     {
         var ns = fixture.UniqueName("i20-failwrite");
         using var ps = fixture.NewSession();
-        var certs = Path.Combine(TempDir, "certs");
-        ps.Invoke("New-IstioCertificateAuthority -Path $args[0] -KeyAlgorithm Ecdsa | New-IstioClusterCertificate -ClusterName c1, c2 -Path $args[0] -KeyAlgorithm Ecdsa",
-            certs).AssertSucceeded();
-        var planted = await PlantAsync(ns, Path.Combine(certs, "c2"));
+        var (certs, planted) = await TwoClustersWithC2PlantedAsync(ps, ns);
         await using var proxy = FaultProxy.Start(_c1);
         proxy.Inject(Fault.Status(500), when: r => r.Method == "PUT" && r.Path.EndsWith("/secrets/cacerts", StringComparison.Ordinal));
 
@@ -227,10 +233,7 @@ public sealed class TrustMaterialTests(ClustersFixture fixture) : TempFolderTest
     {
         var ns = fixture.UniqueName("i20-order");
         using var ps = fixture.NewSession();
-        var certs = Path.Combine(TempDir, "certs");
-        ps.Invoke("New-IstioCertificateAuthority -Path $args[0] -KeyAlgorithm Ecdsa | New-IstioClusterCertificate -ClusterName c1, c2 -Path $args[0] -KeyAlgorithm Ecdsa",
-            certs).AssertSucceeded();
-        var planted = await PlantAsync(ns, Path.Combine(certs, "c2"));
+        var (certs, planted) = await TwoClustersWithC2PlantedAsync(ps, ns);
         await using var proxy = FaultProxy.Start(_c1);
         var garbage = proxy.Inject(Fault.GarbageBody(), when: r => r.Method == "GET" && r.Path.EndsWith("/deployments", StringComparison.Ordinal));
         const string command = "Publish-IstioClusterCertificate -Path $args[1] -KubeConfig $args[2] -Context $args[3] -Namespace $args[0]";

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using System.Text;
 using k8s;
 using k8s.Models;
@@ -12,17 +11,7 @@ namespace MeshCluster.Module.Tests.RemoteSecret;
 /// </summary>
 public sealed class RemoteSecretAuthTests(ClustersFixture fixture)
 {
-    private static readonly string[] Order = { "Format", "Server", "Tls", "Authentication", "Authorization", "TokenExpiry" };
     private readonly RemoteSecretGround _ground = new(fixture);
-
-    private static Dictionary<string, (string Status, string Detail)> Checks(PSObject health)
-    {
-        var rows = ((object[])health.Prop("Checks")!).Select(PSObject.AsPSObject).ToList();
-        Assert.Equal(Order, rows.Select(r => (string)r.Prop("Name")!));
-        return rows.ToDictionary(r => (string)r.Prop("Name")!, r => ((string)r.Prop("Status")!, (string)r.Prop("Detail")!));
-    }
-
-    private static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
     private async Task<byte[]> RemoteCaAsync() => Encoding.UTF8.GetBytes(await File.ReadAllTextAsync(_ground.Remote.CaFile, Ct));
 

@@ -21,6 +21,19 @@ internal sealed class RemoteSecretGround(ClustersFixture fixture)
     public TestCluster Remote => fixture.Clusters.Cluster2;
     public static void Out(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
+    /// <summary>Test-IstioRemoteCluster's checks, in istiod's order.</summary>
+    public static readonly string[] CheckOrder = { "Format", "Server", "Tls", "Authentication", "Authorization", "TokenExpiry" };
+
+    /// <summary>A health result's checks, name to (Status, Detail), after checking the rows come in istiod's order.</summary>
+    public static Dictionary<string, (string Status, string Detail)> Checks(System.Management.Automation.PSObject health)
+    {
+        var rows = ((object[])health.Prop("Checks")!).Select(System.Management.Automation.PSObject.AsPSObject).ToList();
+        Assert.Equal(CheckOrder, rows.Select(r => (string)r.Prop("Name")!));
+        return rows.ToDictionary(r => (string)r.Prop("Name")!, r => ((string)r.Prop("Status")!, (string)r.Prop("Detail")!));
+    }
+
+    public static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+
     /// <summary>A namespace of that name in both clusters.</summary>
     public async Task<string> NamespaceAsync(string prefix)
     {

@@ -10,16 +10,7 @@ namespace MeshCluster.Module.Tests.RemoteSecret;
 /// <summary>Test-IstioRemoteCluster on remotes that are healthy and broken in each of the ways istiod would notice.</summary>
 public sealed class TestRemoteClusterTests(ClustersFixture fixture)
 {
-    private static readonly string[] Order = { "Format", "Server", "Tls", "Authentication", "Authorization", "TokenExpiry" };
     private readonly RemoteSecretGround _ground = new(fixture);
-
-    /// <summary>Name to (Status, Detail), after checking the rows come in istiod's order.</summary>
-    private static Dictionary<string, (string Status, string Detail)> Checks(PSObject health)
-    {
-        var rows = ((object[])health.Prop("Checks")!).Select(PSObject.AsPSObject).ToList();
-        Assert.Equal(Order, rows.Select(r => (string)r.Prop("Name")!));
-        return rows.ToDictionary(r => (string)r.Prop("Name")!, r => ((string)r.Prop("Status")!, (string)r.Prop("Detail")!));
-    }
 
     [Fact]
     public async Task A_healthy_remote_passes_every_check_and_Quiet_says_true()
@@ -126,7 +117,7 @@ public sealed class TestRemoteClusterTests(ClustersFixture fixture)
         var checks = Checks(health);
         Assert.Equal("Failed", checks["Server"].Status);
         Assert.Contains(server, checks["Server"].Detail);
-        Assert.All(Order.Skip(2), name => Assert.Equal("Skipped", checks[name].Status));
+        Assert.All(CheckOrder.Skip(2), name => Assert.Equal("Skipped", checks[name].Status));
         // Bounded by -Timeout (5 s) for the one request, not by HttpClient's 100 s; generous slack for a busy machine.
         Assert.True(((TimeSpan)health.Prop("Elapsed")!) < TimeSpan.FromSeconds(5) + TimeSpan.FromSeconds(5), $"{health.Prop("Elapsed")}");
     }
@@ -167,7 +158,7 @@ public sealed class TestRemoteClusterTests(ClustersFixture fixture)
         Assert.Equal("Warning", checks["Server"].Status); // reached (on loopback)
         Assert.Equal("Failed", checks["Tls"].Status);
         Assert.Contains("not verified by the secret's CA", checks["Tls"].Detail);
-        Assert.All(Order.Skip(3), name => Assert.Equal("Skipped", checks[name].Status));
+        Assert.All(CheckOrder.Skip(3), name => Assert.Equal("Skipped", checks[name].Status));
         result.AssertNoSecret(new[] { TokenOf(good, "good") });
     }
 
