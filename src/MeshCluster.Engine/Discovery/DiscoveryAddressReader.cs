@@ -22,18 +22,20 @@ public static class DiscoveryAddressReader
         KubeNameRule.RequireNamespace(@namespace, "-Namespace");
         KubeNameRule.RequireServiceName(serviceName, "-ServiceName");
         reporter.Verbose($"Reading Service {@namespace}/{serviceName} in context '{connection.ContextName}'.");
-        V1Service service;
+        IReadOnlyList<string> addresses;
         if (wait)
         {
             // The wait reads the Service too: an API server that is down at first is waited out as well.
-            service = await WaitAsync(connection, @namespace, serviceName, timeout, reporter, ct).ConfigureAwait(false);
+            addresses = Addresses(await WaitAsync(connection, @namespace, serviceName, timeout, reporter, ct).ConfigureAwait(false));
         }
         else
         {
-            service = await KubeApi.TryGetAsync(connection, $"reading Service {@namespace}/{serviceName}",
-                c => c.Client.CoreV1.ReadNamespacedServiceAsync(serviceName, @namespace, cancellationToken: c.Token), ct).ConfigureAwait(false)
+            // The hot read of a pipeline step's first call: the few fields used, not KubernetesClient's model (issue 21).
+            var service = await KubeRead.TryGetAsync(connection, $"reading Service {@namespace}/{serviceName}",
+                $"api/v1/namespaces/{Uri.EscapeDataString(@namespace)}/services/{Uri.EscapeDataString(serviceName)}", ShapeJson.Default.ServiceShape, ct).ConfigureAwait(false)
                 ?? throw NotFound(connection, @namespace, serviceName);
-            if (Addresses(service).Count == 0)
+            addresses = Addresses(service.Status?.LoadBalancer?.Ingress?.Select(i => (i.Ip, i.Hostname)));
+            if (addresses.Count == 0)
             {
                 var type = service.Spec?.Type ?? "ClusterIP";
                 throw new MeshClusterException(ErrorIds.DiscoveryAddressPending, ErrorCategory.ResourceUnavailable,
@@ -44,7 +46,6 @@ public static class DiscoveryAddressReader
             }
         }
 
-        var addresses = Addresses(service);
         var first = addresses[0];
         var isHostname = !IPAddress.TryParse(first, out _);
         if (isHostname)
@@ -64,9 +65,13 @@ public static class DiscoveryAddressReader
 
     /// <summary>Every ingress entry in order: the ip if set, else the hostname (names are not resolved).</summary>
     public static IReadOnlyList<string> Addresses(V1Service service) =>
-        (service.Status?.LoadBalancer?.Ingress ?? Enumerable.Empty<V1LoadBalancerIngress>())
+        Addresses(service.Status?.LoadBalancer?.Ingress?.Select(i => ((string?)i.Ip, (string?)i.Hostname)));
+
+    private static IReadOnlyList<string> Addresses(IEnumerable<(string? Ip, string? Hostname)>? ingress) =>
+        (ingress ?? Enumerable.Empty<(string?, string?)>())
         .Select(i => !string.IsNullOrEmpty(i.Ip) ? i.Ip : i.Hostname)
         .Where(a => !string.IsNullOrEmpty(a))
+        .Select(a => a!)
         .ToArray();
 
     private static async Task<V1Service> WaitAsync(KubeConnection connection, string ns, string name, TimeSpan timeout,
