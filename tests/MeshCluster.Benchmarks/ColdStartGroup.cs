@@ -5,7 +5,7 @@ namespace MeshCluster.Benchmarks;
 
 /// <summary>
 /// Group "cold": the Azure DevOps step as a separate process, side by side with the same process
-/// without the module (the floor) and with kubectl; plus, in one more fresh process, where the time
+/// without the module (the floor) and with kubectl, in each PowerShell found (a self-contained pwsh and the .NET tool); plus, in one more fresh process, where the time
 /// goes (Import-Module, the first call, the first call on another cluster, a warm call), timed from
 /// inside by a Stopwatch. The variants run interleaved, in a rotating order, so drifting load on the
 /// shared machine falls on all of them alike; (a) - (b) is paired per repetition.
@@ -14,7 +14,16 @@ internal static class ColdStartGroup
 {
     private const string G = "cold";
 
-    public static async Task RunAsync(Ground ground, PowerShellHost host, BenchOptions options, Report report)
+    public static async Task RunAsync(Ground ground, IReadOnlyList<PowerShellHost> hosts, BenchOptions options, Report report)
+    {
+        for (var i = 0; i < hosts.Count; i++)
+        {
+            Console.WriteLine($"  cold: {hosts[i].Description}");
+            await RunAsync(ground, hosts[i], withKubectl: i == 0, options, report).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task RunAsync(Ground ground, PowerShellHost host, bool withKubectl, BenchOptions options, Report report)
     {
         var runs = options.RunsOr(full: 10, quick: 3);
         var (k, m, ns) = (Quote(ground.KubeConfig), Quote(ground.Manifest), Ground.GatewayNamespace);
@@ -39,7 +48,7 @@ internal static class ColdStartGroup
             [Array]::Sort($warm)
             "breakdown $import $first $other $($warm[2]) $r0 $r1 $r2"
             """;
-        var kubectl = Which("kubectl");
+        var kubectl = withKubectl ? Which("kubectl") : null;
         string[] kubectlArgs = { "--kubeconfig", ground.KubeConfig, "--context", "cluster1", "-n", ns, "get", "svc", Ground.GatewayService,
             "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}" };
 
@@ -74,14 +83,14 @@ internal static class ColdStartGroup
         var rowA = report.Add(new Row(G, $"(a) {host.Short} 'Import-Module; Get-IstioDiscoveryAddress'", Ms(a), Mem(a), Cpu(a)));
         var rowB = report.Add(new Row(G, $"(b) the floor: {host.Short} 1", Ms(b), Mem(b), Cpu(b)));
         Row? rowC = kubectl is null ? null : report.Add(new Row(G, "(c) kubectl get svc -o jsonpath", Ms(results["c"]), Mem(results["c"]), Cpu(results["c"])));
-        if (kubectl is null) report.Note("kubectl is not on PATH: variant (c) was skipped.");
-        var delta = report.Add(new Row(G, "(a) - (b): what the module adds (paired per repetition)",
+        if (kubectl is null && withKubectl) report.Note("kubectl is not on PATH: variant (c) was skipped.");
+        var delta = report.Add(new Row(G, $"(a) - (b) in {host.Short}: what the module adds (paired)",
             new Samples(a.Zip(b, (x, y) => x.WallMs - y.WallMs)), a[0].PeakMiB is null ? null : new Samples(a.Zip(b, (x, y) => x.PeakMiB!.Value - y.PeakMiB!.Value)),
             "goal: <= 150 ms and <= 30 MiB"));
 
         var parts = results["d"].Select(r => host.Output(r, out _)!.First(l => l.StartsWith("breakdown ", StringComparison.Ordinal)).Split(' ').Skip(1)
                 .Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToArray();
-        string[] names = { "in one fresh process: Import-Module", "  then the first call (cluster1)", "  then the next call on another cluster (cluster2)",
+        string[] names = { $"in one fresh {host.Short}: Import-Module", "  then the first call (cluster1)", "  then the next call on another cluster (cluster2)",
             "  then a warm call (cluster1 again, median of 5)" };
         // parts: 4 times, then (JIT ms, methods, assemblies) before the import, after it, and after the first call.
         string Runtime(int from, int to) =>
@@ -90,21 +99,22 @@ internal static class ColdStartGroup
         for (var i = 0; i < names.Length; i++)
         {
             report.Add(new Row(G, names[i], new Samples(parts.Select(p => p[i])), Note: i switch { 0 => Runtime(0, 1), 1 => Runtime(1, 2), _ => "" }));
+            if (i == 1) report.Add(new Row(G, "  import and first call together", new Samples(parts.Select(p => p[0] + p[1])), Note: Runtime(0, 2)));
         }
 
-        report.Note("cold: the \"in one fresh process\" rows are timed by a Stopwatch inside one more script run as (a) is (output discarded, so no formatting); " +
+        if (withKubectl) report.Note("cold: the \"in one fresh pwsh\" rows are timed by a Stopwatch inside one more script run as (a) is (output discarded, so no formatting); " +
                     "JIT time and counts from System.Runtime.JitInfo, assemblies from AppDomain.GetAssemblies (the module's private load context included)");
 
         report.Note($"cold (a): {host.CommandLine('"' + step + '"')}");
-        report.Note($"cold (c): kubectl {string.Join(" ", kubectlArgs)}");
+        if (kubectl is not null) report.Note($"cold (c): kubectl {string.Join(" ", kubectlArgs)}");
 
-        report.Ratio($"cold step (a)/(b) = {Report.X(rowA.Ms.Median / rowB.Ms.Median)} wall (median), peak memory {rowA.PeakMiB?.Median:0} vs {rowB.PeakMiB?.Median:0} MiB");
+        report.Ratio($"cold step in {host.Short}: (a)/(b) = {Report.X(rowA.Ms.Median / rowB.Ms.Median)} wall (median), peak memory {rowA.PeakMiB?.Median:0} vs {rowB.PeakMiB?.Median:0} MiB");
         if (rowC is not null) report.Ratio($"cold step (a)/(c) kubectl = {Report.X(rowA.Ms.Median / rowC.Ms.Median)} wall, peak memory {rowA.PeakMiB?.Median:0} vs {rowC.PeakMiB?.Median:0} MiB");
-        report.Goal("cold step: module import + first call adds <= 0.15 s to the bare process",
+        report.Goal($"cold step in {host.Short}: module import + first call adds <= 0.15 s to the bare process",
             $"+{delta.Ms.Median:0} ms median (min +{delta.Ms.Min:0} ms) over {rowB.Ms.Median:0} ms", delta.Ms.Median <= 150);
         if (delta.PeakMiB is { } dm)
         {
-            report.Goal("cold step: and <= 30 MiB of peak memory", $"+{dm.Median:0.0} MiB median (min +{dm.Min:0.0} MiB) over {rowB.PeakMiB!.Median:0} MiB", dm.Median <= 30);
+            report.Goal($"cold step in {host.Short}: and <= 30 MiB of peak memory", $"+{dm.Median:0.0} MiB median (min +{dm.Min:0.0} MiB) over {rowB.PeakMiB!.Median:0} MiB", dm.Median <= 30);
         }
     }
 
