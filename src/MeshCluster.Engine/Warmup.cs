@@ -1,14 +1,17 @@
-using System.Security.Cryptography;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using k8s;
-using k8s.Models;
+using MeshCluster.Engine.Http;
 using MeshCluster.Engine.Input;
 
 namespace MeshCluster.Engine;
 
 /// <summary>
-/// First-use costs of the libraries (System.Text.Json's metadata for KubernetesClient's models, YamlDotNet's
-/// parser, the crypto library) paid on a spare core while PowerShell finishes importing the module and the
-/// script reaches its first call: an Azure DevOps step is one fresh process that imports and calls at once.
+/// First-use costs that a pipeline step's first call pays before its request can go out, paid on a spare core while PowerShell
+/// finishes importing the module and binds the call's parameters: an Azure DevOps step is one fresh process that imports and
+/// calls at once. Only what that first call needs (issue 21): YamlDotNet's parser (the kubeconfig), KubernetesClient's JSON
+/// options (its client's constructor builds them: one generated method of about 60 KB of machine code) and the hot reads'
+/// shapes. Nothing for a cmdlet's later work: on two cores that would only take the core the call itself needs.
 /// Best effort: nothing here may fail the import, and nothing here touches a cluster or a file.
 /// </summary>
 public static class Warmup
@@ -23,10 +26,8 @@ public static class Warmup
             try
             {
                 YamlTree.Parse("a: [b, {c: d}]\n", reason => new FormatException(reason));
-                KubernetesJson.Deserialize<V1Service>("""{"metadata":{"name":"x"},"spec":{"ports":[{"port":1}]},"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.1"}]}}}""");
-                KubernetesJson.Deserialize<V1PodList>("""{"metadata":{},"items":[{"metadata":{"name":"x"},"status":{"phase":"Running"}}]}""");
-                KubernetesJson.Deserialize<V1DeploymentList>("""{"metadata":{},"items":[]}""");
-                SHA256.HashData(new byte[1]);
+                RuntimeHelpers.RunClassConstructor(typeof(KubernetesJson).TypeHandle);
+                JsonSerializer.Deserialize("""{"metadata":{"name":"x"},"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.1"}]}}}""", ShapeJson.Default.ServiceShape);
             }
             catch (Exception)
             {

@@ -42,14 +42,14 @@ internal static class ChildProcesses
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
     };
 
-    public static async Task<ChildRun> RunAsync(string file, IReadOnlyList<string> arguments)
+    public static async Task<ChildRun> RunAsync(string file, IReadOnlyList<string> arguments, string? workingDirectory = null)
     {
         if (HasGnuTime.Value)
         {
             var resultFile = Path.GetTempFileName();
             try
             {
-                var run = await Task.Run(() => StartAndWait(GnuTime, new[] { "-f", "%M %U %S", "-o", resultFile, file }.Concat(arguments).ToArray(), QuietEnvironment))
+                var run = await Task.Run(() => StartAndWait(GnuTime, new[] { "-f", "%M %U %S", "-o", resultFile, file }.Concat(arguments).ToArray(), QuietEnvironment, workingDirectory: workingDirectory))
                     .ConfigureAwait(false);
                 var last = File.ReadAllLines(resultFile).LastOrDefault(l => l.Trim().Length > 0)?.Split(' ');
                 double? peak = null, cpu = null;
@@ -67,12 +67,14 @@ internal static class ChildProcesses
             }
         }
 
-        return await Task.Run(() => StartAndWait(file, arguments, QuietEnvironment, pollPeak: true)).ConfigureAwait(false);
+        return await Task.Run(() => StartAndWait(file, arguments, QuietEnvironment, pollPeak: true, workingDirectory: workingDirectory)).ConfigureAwait(false);
     }
 
-    private static ChildRun StartAndWait(string file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment, bool pollPeak = false)
+    private static ChildRun StartAndWait(string file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment, bool pollPeak = false,
+        string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         foreach (var a in arguments) info.ArgumentList.Add(a);
         if (environment is not null) foreach (var (k, v) in environment) info.Environment[k] = v;
         var stopwatch = Stopwatch.StartNew();

@@ -15,15 +15,20 @@ internal sealed class Ground
     public const string Cluster1Address = "192.0.2.10";
     public const string Cluster2Address = "192.0.2.20";
 
-    private Ground(TestClusters clusters) => Clusters = clusters;
+    private Ground(TestClusters clusters, string manifest)
+    {
+        Clusters = clusters;
+        Manifest = manifest;
+    }
 
     public TestClusters Clusters { get; }
     public TestCluster Cluster1 => Clusters.Cluster1;
     public TestCluster Cluster2 => Clusters.Cluster2;
     public string KubeConfig => Clusters.KubeConfigPath;
-    public string Manifest => RepositoryLayout.ModuleManifest;
+    /// <summary>The module measured: the built out/MeshCluster, or --module's.</summary>
+    public string Manifest { get; }
 
-    public static async Task<Ground> PrepareAsync(TestClusters clusters)
+    public static async Task<Ground> PrepareAsync(TestClusters clusters, string manifest)
     {
         foreach (var (cluster, address) in new[] { (clusters.Cluster1, Cluster1Address), (clusters.Cluster2, Cluster2Address) })
         {
@@ -32,7 +37,7 @@ internal sealed class Ground
             await LoadBalancerSimulator.SetIngressAsync(cluster.Admin, GatewayNamespace, GatewayService, new (string?, string?)[] { (address, null) });
         }
 
-        return new Ground(clusters);
+        return new Ground(clusters, manifest);
     }
 
     /// <summary>The admin token of a context of the test ground's kubeconfig (for the raw HttpClient GET).</summary>

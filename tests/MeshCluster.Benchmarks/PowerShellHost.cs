@@ -4,55 +4,92 @@ using MeshCluster.TestGround;
 namespace MeshCluster.Benchmarks;
 
 /// <summary>
-/// The PowerShell a cold process-level run uses: a real pwsh (from --pwsh or PATH) run as
-/// <c>pwsh -NoProfile -NonInteractive -c &lt;script&gt;</c>, else a fresh process hosting the engine
-/// (tests/MeshCluster.ChildHost with "-": no module imported before the script, as pwsh).
+/// A PowerShell a cold process-level run uses: a real pwsh run as <c>pwsh -NoProfile -NonInteractive -c &lt;script&gt;</c> (a
+/// self-contained one from --pwsh or PATH, as users install it from packages; and the .NET tool of .config/dotnet-tools.json as
+/// <c>dotnet pwsh</c>, as a pipeline restores it), else a fresh process hosting the engine (tests/MeshCluster.ChildHost with
+/// "-": no module imported before the script, as pwsh).
 /// </summary>
 internal sealed class PowerShellHost
 {
     private readonly string _file;
     private readonly string[] _prefix;
+    private readonly string? _workingDirectory;
 
-    private PowerShellHost(string description, string file, string[] prefix, bool isPwsh)
+    private PowerShellHost(string description, string shortName, string file, string[] prefix, bool isPwsh, string? workingDirectory = null)
     {
         Description = description;
+        Short = shortName;
         _file = file;
         _prefix = prefix;
         IsPwsh = isPwsh;
+        _workingDirectory = workingDirectory;
     }
 
     public string Description { get; }
     public bool IsPwsh { get; }
 
-    /// <summary>How a command line reads in the table: "pwsh -c" or "ChildHost".</summary>
-    public string Short => IsPwsh ? "pwsh -c" : "ChildHost";
+    /// <summary>How a command line reads in the table: "pwsh 7.6.5 -c", "dotnet pwsh 7.6.10 -c" or "ChildHost".</summary>
+    public string Short { get; }
 
     /// <summary>The command line, as the notes show it.</summary>
-    public string CommandLine(string script) => string.Join(" ", _prefix.Prepend(IsPwsh ? "pwsh" : Path.GetFileName(_file))) + " " + script;
+    public string CommandLine(string script) =>
+        string.Join(" ", _prefix.Prepend(_file == "dotnet" ? "dotnet" : IsPwsh ? "pwsh" : Path.GetFileName(_file))) + " " + script;
 
-    public static async Task<PowerShellHost> FindAsync(BenchOptions options)
+    private static readonly string[] PwshArguments = { "-NoProfile", "-NonInteractive", "-c" };
+
+    /// <summary>Every PowerShell to measure: each --pwsh (or pwsh on PATH), then the .NET tool once restored; else the hosted engine.</summary>
+    public static async Task<IReadOnlyList<PowerShellHost>> FindAllAsync(BenchOptions options)
     {
-        var pwsh = options.HostedEngine ? null : options.Pwsh ?? OnPath(OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
-        if (pwsh is not null)
+        var hosts = new List<PowerShellHost>();
+        if (!options.HostedEngine)
         {
-            if (!File.Exists(pwsh)) throw new FileNotFoundException($"--pwsh {pwsh}: no such file", pwsh);
-            var host = new PowerShellHost(string.Empty, pwsh, new[] { "-NoProfile", "-NonInteractive", "-c" }, isPwsh: true);
-            var version = await host.RunAsync("$PSVersionTable.PSVersion.ToString()").ConfigureAwait(false);
-            var text = version.ExitCode == 0 ? version.Stdout.Trim() : "version unknown";
-            return new PowerShellHost($"a real pwsh {text} ({pwsh}, {(options.Pwsh is null ? "found on PATH" : "given by --pwsh")})",
-                pwsh, host._prefix, isPwsh: true);
+            var given = options.Pwsh.Count > 0;
+            var pwshes = given ? options.Pwsh : new[] { OnPath(OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh") }.OfType<string>().ToArray();
+            foreach (var pwsh in pwshes)
+            {
+                if (!File.Exists(pwsh)) throw new FileNotFoundException($"--pwsh {pwsh}: no such file", pwsh);
+                var version = await VersionAsync(new PowerShellHost(string.Empty, string.Empty, pwsh, PwshArguments, isPwsh: true)).ConfigureAwait(false);
+                hosts.Add(new PowerShellHost($"pwsh {version} ({pwsh}, {(given ? "given by --pwsh" : "found on PATH")})", $"pwsh {version} -c",
+                    pwsh, PwshArguments, isPwsh: true));
+            }
+
+            if (!options.NoDotnetTool && File.Exists(Path.Combine(RepositoryLayout.Root, ".config", "dotnet-tools.json")))
+            {
+                // The local tool resolves from the folder holding .config/dotnet-tools.json: dotnet pwsh, as a pipeline's step runs it.
+                var tool = new PowerShellHost(string.Empty, string.Empty, "dotnet", PwshArguments.Prepend("pwsh").ToArray(), isPwsh: true, RepositoryLayout.Root);
+                var version = await VersionAsync(tool).ConfigureAwait(false);
+                if (version is not null)
+                {
+                    hosts.Add(new PowerShellHost($"the .NET tool pwsh {version} (dotnet pwsh, .config/dotnet-tools.json)", $"dotnet pwsh {version} -c",
+                        "dotnet", tool._prefix, isPwsh: true, RepositoryLayout.Root));
+                }
+                else
+                {
+                    Console.WriteLine("  the .NET tool pwsh is not restored (dotnet tool restore): not measured");
+                }
+            }
         }
 
+        if (hosts.Count > 0) return hosts;
         var apphost = RepositoryLayout.Program("MeshCluster.ChildHost", OperatingSystem.IsWindows() ? "MeshCluster.ChildHost.exe" : "MeshCluster.ChildHost");
         var dll = RepositoryLayout.Program("MeshCluster.ChildHost", "MeshCluster.ChildHost.dll");
         var engine = Session.EngineVersion;
-        var why = options.HostedEngine ? "--hosted-engine" : "no pwsh on PATH and no --pwsh";
-        return File.Exists(apphost)
-            ? new PowerShellHost($"a fresh process hosting the engine: tests/MeshCluster.ChildHost (System.Management.Automation {engine}; {why})", apphost, new[] { "-" }, false)
-            : new PowerShellHost($"a fresh process hosting the engine: dotnet MeshCluster.ChildHost.dll (System.Management.Automation {engine}; {why})", "dotnet", new[] { dll, "-" }, false);
+        var why = options.HostedEngine ? "--hosted-engine" : "no pwsh on PATH, no --pwsh and no .NET tool";
+        return new[]
+        {
+            File.Exists(apphost)
+                ? new PowerShellHost($"a fresh process hosting the engine: tests/MeshCluster.ChildHost (System.Management.Automation {engine}; {why})", "ChildHost", apphost, new[] { "-" }, false)
+                : new PowerShellHost($"a fresh process hosting the engine: dotnet MeshCluster.ChildHost.dll (System.Management.Automation {engine}; {why})", "ChildHost", "dotnet", new[] { dll, "-" }, false),
+        };
     }
 
-    public Task<ChildRun> RunAsync(string script) => ChildProcesses.RunAsync(_file, _prefix.Append(script).ToArray());
+    private static async Task<string?> VersionAsync(PowerShellHost host)
+    {
+        var run = await host.RunAsync("$PSVersionTable.PSVersion.ToString()").ConfigureAwait(false);
+        return run.ExitCode == 0 ? run.Stdout.Trim() : null;
+    }
+
+    public Task<ChildRun> RunAsync(string script) => ChildProcesses.RunAsync(_file, _prefix.Append(script).ToArray(), _workingDirectory);
 
     /// <summary>The script's output lines; null (and why) when it failed.</summary>
     public IReadOnlyList<string>? Output(ChildRun run, out string? failure)

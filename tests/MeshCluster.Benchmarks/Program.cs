@@ -36,15 +36,16 @@ if (options is null)
     return 2;
 }
 
-if (!File.Exists(RepositoryLayout.ModuleManifest))
+var manifest = options.Module ?? RepositoryLayout.ModuleManifest;
+if (!File.Exists(manifest))
 {
-    Console.Error.WriteLine($"{RepositoryLayout.ModuleManifest} is missing: build first (dotnet build MeshCluster.sln -c Release).");
+    Console.Error.WriteLine($"{manifest} is missing: build first (dotnet build MeshCluster.sln -c Release).");
     return 1;
 }
 
 var report = new Report();
 var loadAtStart = LoadAverage();
-var host = options.Groups.Contains(BenchOptions.Cold) ? await PowerShellHost.FindAsync(options) : null;
+var hosts = options.Groups.Contains(BenchOptions.Cold) ? await PowerShellHost.FindAllAsync(options) : null;
 
 Console.WriteLine("Starting the test ground...");
 // One controller-manager plays the 20 remotes' own in the wait group: not at its default client rate
@@ -54,7 +55,7 @@ string[] controllerManager = options.StockControllerManager
     : new[] { "--kube-api-qps=500", "--kube-api-burst=1000", "--concurrent-deployment-syncs=20", "--concurrent-replicaset-syncs=20" };
 await using var clusters = await TestClusters.StartAsync(new TestClustersOptions { ControllerManagerArguments = controllerManager });
 Console.WriteLine($"test ground up in {clusters.StartupTime.TotalSeconds:0.0} s");
-var ground = await Ground.PrepareAsync(clusters);
+var ground = await Ground.PrepareAsync(clusters, manifest);
 var failed = false;
 using (var session = options.Groups.Any(g => g != BenchOptions.Cold) ? Session.Open(ground.Manifest) : null)
 {
@@ -65,7 +66,7 @@ using (var session = options.Groups.Any(g => g != BenchOptions.Cold) ? Session.O
         {
             await (group switch
             {
-                BenchOptions.Cold => ColdStartGroup.RunAsync(ground, host!, options, report),
+                BenchOptions.Cold => ColdStartGroup.RunAsync(ground, hosts!, options, report),
                 BenchOptions.Warm => WarmCallGroup.RunAsync(ground, session!, options, report),
                 BenchOptions.FanOut => FanOutGroup.RunAsync(ground, session!, options, report),
                 _ => ReadinessWaitGroup.RunAsync(ground, session!, options, report),
@@ -81,11 +82,13 @@ using (var session = options.Groups.Any(g => g != BenchOptions.Cold) ? Session.O
     }
 }
 
+ModuleSize.Report(manifest, report);
 report.Header($"MeshCluster benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {(options.Quick ? "--quick" : "full")} run of: {string.Join(", ", options.Groups)}");
 report.Header($"machine: {Environment.ProcessorCount} cores, shared; load average (1, 5, 15 min) at start {loadAtStart}, at end {LoadAverage()}; .NET {Environment.Version}");
-if (host is not null)
+report.Header($"module measured: {Path.GetDirectoryName(manifest)}{(options.Module is null ? " (the build's)" : " (--module)")}");
+if (hosts is not null)
 {
-    report.Header($"cold (process-level) runs use {host.Description}");
+    foreach (var host in hosts) report.Header($"cold (process-level) runs use {host.Description}");
     report.Header(ChildProcesses.MemoryMethod);
 }
 

@@ -57,11 +57,11 @@ internal sealed class Report
     public void Print()
     {
         var text = new StringBuilder();
-        text.AppendLine().AppendLine(new string('=', 120));
+        text.AppendLine().AppendLine(new string('=', 134));
         foreach (var line in _header) text.AppendLine(line);
         text.AppendLine();
-        text.AppendLine($"{"group",-7} {"measurement",-58} {"n",4} {"median",9} {"min",9} {"max",9} {"peak MiB",9}  note");
-        text.AppendLine(new string('-', 120));
+        text.AppendLine($"{"group",-7} {"measurement",-72} {"n",4} {"median",9} {"min",9} {"max",9} {"peak MiB",9}  note");
+        text.AppendLine(new string('-', 134));
         string? group = null;
         foreach (var row in _rows)
         {
@@ -73,7 +73,7 @@ internal sealed class Report
         Section(text, "Ratios", _ratios);
         Section(text, "Speed goals (measured here, not asserted)", _goals);
         Section(text, "Notes", _notes);
-        text.AppendLine(new string('=', 120));
+        text.AppendLine(new string('=', 134));
         Console.Write(text.ToString());
     }
 
@@ -86,9 +86,9 @@ internal sealed class Report
 
     private static string Format(Row row)
     {
-        var name = row.Name.Length > 58 ? row.Name[..57] + "…" : row.Name;
+        var name = row.Name.Length > 72 ? row.Name[..71] + "…" : row.Name;
         var mem = row.PeakMiB is { Count: > 0 } m ? m.Median.ToString("0.0") : "";
-        return $"{row.Group,-7} {name,-58} {row.Ms.Count,4} {Ms(row.Ms.Median),9} {Ms(row.Ms.Min),9} {Ms(row.Ms.Max),9} {mem,9}  {row.Note}";
+        return $"{row.Group,-7} {name,-72} {row.Ms.Count,4} {Ms(row.Ms.Median),9} {Ms(row.Ms.Min),9} {Ms(row.Ms.Max),9} {mem,9}  {row.Note}";
     }
 
     /// <summary>Milliseconds with the digits that mean something at that size.</summary>

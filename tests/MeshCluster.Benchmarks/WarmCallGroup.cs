@@ -73,7 +73,7 @@ internal static class WarmCallGroup
         var perCall = new Samples();
         for (var i = 0; i < Math.Max(5, iterations / 20); i++) perCall.Add(session.Time(loop) / LoopCalls);
 
-        var warm = report.Add(new Row(G, "warm call: Get-IstioDiscoveryAddress, same session", samples["cmdlet"], Note: $"after {warmUp} warm-up calls"));
+        var warm = report.Add(new Row(G, "warm call: Get-IstioDiscoveryAddress, same session", samples["cmdlet"], Note: $"after {warmUp} warm-up calls; goal: <= 1.5x (raw GET + empty script)"));
         var raw = report.Add(new Row(G, "raw HttpClient GET of the same Service, kept-alive", samples["raw"], Note: "same server, token, CA; body read as text"));
         var empty = report.Add(new Row(G, "empty script invoked in the same runspace", samples["empty"], Note: "the engine's own floor"));
         report.Add(new Row(G, "  for reference: KubernetesClient typed read, kept-alive", samples["typed"], Note: "the test ground's admin client"));

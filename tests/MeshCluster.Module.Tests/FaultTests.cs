@@ -172,6 +172,22 @@ public sealed class FaultTests(ClustersFixture fixture)
     }
 
     [Fact]
+    public async Task A_wait_for_a_gateway_that_has_its_address_is_one_read_without_list_or_watch()
+    {
+        // Issue 21: the usual pipeline step (-Wait on a gateway addressed long ago) pays for no list and watch.
+        var ns = await GatewayAsync("fault-ready");
+        await using var proxy = FaultProxy.Start(_cluster);
+        using var session = Session(proxy);
+
+        var result = session.Invoke("Get-IstioDiscoveryAddress -Namespace $args[0] -Wait -Timeout 00:00:30", ns);
+
+        result.AssertSucceeded();
+        Assert.Equal("192.0.2.44", Assert.Single(result.Output).Prop("Address"));
+        var requests = proxy.Requests.Where(r => r.Path.StartsWith($"/api/v1/namespaces/{ns}/", StringComparison.Ordinal)).ToArray();
+        Assert.True(requests.Length == 1 && ServiceReads(ns)(requests[0]), string.Join(", ", requests.Select(r => $"{r.Method} {r.Target}")));
+    }
+
+    [Fact]
     public async Task A_wait_through_503s_and_refused_connections_lasts_until_the_server_answers()
     {
         var ns = await GatewayAsync("fault-down", address: null);

@@ -22,18 +22,25 @@ public static class DiscoveryAddressReader
         KubeNameRule.RequireNamespace(@namespace, "-Namespace");
         KubeNameRule.RequireServiceName(serviceName, "-ServiceName");
         reporter.Verbose($"Reading Service {@namespace}/{serviceName} in context '{connection.ContextName}'.");
-        V1Service service;
+        IReadOnlyList<string> addresses;
+        var what = $"reading Service {@namespace}/{serviceName}";
         if (wait)
         {
-            // The wait reads the Service too: an API server that is down at first is waited out as well.
-            service = await WaitAsync(connection, @namespace, serviceName, timeout, reporter, ct).ConfigureAwait(false);
+            // Issue 21: a pipeline step's gateway has mostly had its address for long, and one hot read answers that without the
+            // list and watch (KubernetesClient's typed model). Anything else, no address yet, no Service or a failure, is left to
+            // the wait, which reads the Service itself as before (an API server that is down at first is waited out as well),
+            // within what is left of -Timeout.
+            var started = DateTime.UtcNow;
+            var ready = await ReadyAsync(connection, what, @namespace, serviceName, timeout, reporter, ct).ConfigureAwait(false);
+            addresses = ready ?? Addresses(await WaitAsync(connection, @namespace, serviceName, timeout, started, reporter, ct).ConfigureAwait(false));
         }
         else
         {
-            service = await KubeApi.TryGetAsync(connection, $"reading Service {@namespace}/{serviceName}",
-                c => c.Client.CoreV1.ReadNamespacedServiceAsync(serviceName, @namespace, cancellationToken: c.Token), ct).ConfigureAwait(false)
+            // The hot read of a pipeline step's first call: the few fields used, not KubernetesClient's model (issue 21).
+            var service = await ReadAsync(connection, what, @namespace, serviceName, ct).ConfigureAwait(false)
                 ?? throw NotFound(connection, @namespace, serviceName);
-            if (Addresses(service).Count == 0)
+            addresses = Addresses(service);
+            if (addresses.Count == 0)
             {
                 var type = service.Spec?.Type ?? "ClusterIP";
                 throw new MeshClusterException(ErrorIds.DiscoveryAddressPending, ErrorCategory.ResourceUnavailable,
@@ -44,7 +51,6 @@ public static class DiscoveryAddressReader
             }
         }
 
-        var addresses = Addresses(service);
         var first = addresses[0];
         var isHostname = !IPAddress.TryParse(first, out _);
         if (isHostname)
@@ -63,16 +69,59 @@ public static class DiscoveryAddressReader
     }
 
     /// <summary>Every ingress entry in order: the ip if set, else the hostname (names are not resolved).</summary>
-    public static IReadOnlyList<string> Addresses(V1Service service) =>
-        (service.Status?.LoadBalancer?.Ingress ?? Enumerable.Empty<V1LoadBalancerIngress>())
-        .Select(i => !string.IsNullOrEmpty(i.Ip) ? i.Ip : i.Hostname)
-        .Where(a => !string.IsNullOrEmpty(a))
-        .ToArray();
+    private static Task<ServiceShape?> ReadAsync(KubeConnection connection, string what, string ns, string name, CancellationToken ct) =>
+        KubeRead.TryGetAsync(connection, what, $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/services/{Uri.EscapeDataString(name)}",
+            ShapeJson.Default.ServiceShape, ct);
 
-    private static async Task<V1Service> WaitAsync(KubeConnection connection, string ns, string name, TimeSpan timeout,
+    /// <summary>The addresses when one read finds them within <paramref name="timeout"/>; null for anything else (the wait then decides).</summary>
+    private static async Task<IReadOnlyList<string>?> ReadyAsync(KubeConnection connection, string what, string ns, string name, TimeSpan timeout,
         IOperationReporter reporter, CancellationToken ct)
     {
         var started = DateTime.UtcNow;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
+        {
+            return await ReadAsync(connection, what, ns, name, limit.Token).ConfigureAwait(false) is { } service && Addresses(service) is { Count: > 0 } found
+                ? found
+                : null;
+        }
+        catch (MeshClusterException ex) when (KubeApi.IsPassing(ex) && !ct.IsCancellationRequested)
+        {
+            // Said as the wait says each failure it waits out (ListWatch), since the wait goes on after it.
+            reporter.Verbose($"Waiting out a failure of the API server of context '{connection.ContextName}' while {what}: " +
+                             $"{ex.Message.TrimEnd('.')}. The wait ends in {Left(timeout, started).TotalSeconds:0} s.");
+            return null;
+        }
+        catch (Exception ex) when (ex is MeshClusterException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static TimeSpan Left(TimeSpan timeout, DateTime started)
+    {
+        var left = timeout - (DateTime.UtcNow - started);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    private static IReadOnlyList<string> Addresses(ServiceShape service) =>
+        Addresses(service.Status?.LoadBalancer?.Ingress?.Select(i => (i.Ip, i.Hostname)));
+
+    public static IReadOnlyList<string> Addresses(V1Service service) =>
+        Addresses(service.Status?.LoadBalancer?.Ingress?.Select(i => ((string?)i.Ip, (string?)i.Hostname)));
+
+    private static IReadOnlyList<string> Addresses(IEnumerable<(string? Ip, string? Hostname)>? ingress) =>
+        (ingress ?? Enumerable.Empty<(string?, string?)>())
+        .Select(i => !string.IsNullOrEmpty(i.Ip) ? i.Ip : i.Hostname)
+        .Where(a => !string.IsNullOrEmpty(a))
+        .Select(a => a!)
+        .ToArray();
+
+    /// <param name="timeout">-Timeout, as messages say it; the wait itself lasts what is left of it since <paramref name="started"/>.</param>
+    private static async Task<V1Service> WaitAsync(KubeConnection connection, string ns, string name, TimeSpan timeout, DateTime started,
+        IOperationReporter reporter, CancellationToken ct)
+    {
         var waiting = false;
         var what = $"watching Service {ns}/{name}";
         var outcome = await ListWatch.UntilObjectAsync<V1Service, V1ServiceList>(
@@ -101,7 +150,7 @@ public static class DiscoveryAddressReader
                     (int)Math.Min(99, 100 * elapsed.TotalSeconds / Math.Max(1, timeout.TotalSeconds)));
                 return false;
             },
-            timeout, reporter, ct).ConfigureAwait(false);
+            Left(timeout, started), reporter, ct).ConfigureAwait(false);
         if (waiting) reporter.ProgressCompleted(Activity);
 
         if (outcome is { Done: true, State: { } service }) return service;

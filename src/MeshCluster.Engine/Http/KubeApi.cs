@@ -15,11 +15,18 @@ namespace MeshCluster.Engine.Http;
 /// </summary>
 public static class KubeApi
 {
-    public static async Task<T> CallAsync<T>(KubeConnection connection, string what, Func<IKubernetesCall, Task<T>> call, CancellationToken ct)
+    public static Task<T> CallAsync<T>(KubeConnection connection, string what, Func<IKubernetesCall, Task<T>> call, CancellationToken ct) =>
+        GuardAsync(connection, what, async () => ReplyShape.Require(connection, what, await call(new KubernetesCall(connection, ct)).ConfigureAwait(false)), ct);
+
+    /// <summary>
+    /// A request made some other way than through KubernetesClient's typed operations (<see cref="KubeRead"/>), with the same
+    /// translation of every failure into the module's error.
+    /// </summary>
+    internal static async Task<T> GuardAsync<T>(KubeConnection connection, string what, Func<Task<T>> call, CancellationToken ct)
     {
         try
         {
-            return ReplyShape.Require(connection, what, await call(new KubernetesCall(connection, ct)).ConfigureAwait(false));
+            return await call().ConfigureAwait(false);
         }
         catch (HttpOperationException ex)
         {

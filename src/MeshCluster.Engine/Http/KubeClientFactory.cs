@@ -115,7 +115,7 @@ public static class KubeClientFactory
         configuration.HttpClientTimeout = RequestTimeout;
         try
         {
-            var client = new Kubernetes(configuration, new CredentialRedactionHandler(), new SecretSizeGuard(), new TransientRetryHandler());
+            var client = new KubeClient(configuration, new CredentialRedactionHandler(), new SecretSizeGuard(), new TransientRetryHandler());
             return new KubeConnection(client, name, configuration.Host, configuration.SkipTlsVerify, verifier,
                 configuration.TokenProvider as ExecCredentialProvider);
         }

@@ -18,6 +18,7 @@ internal static class ReplyShape
             null => "no object",
             IMetadata<V1ListMeta> list when ItemsOf(list) is null => "a list without items",
             IMetadata<V1ObjectMeta> { Metadata: null } => "an object without metadata",
+            IObjectShape { Metadata: null } => "an object without metadata",
             _ => null,
         };
         if (problem is null) return reply;
