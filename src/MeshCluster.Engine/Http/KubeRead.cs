@@ -7,7 +7,7 @@ namespace MeshCluster.Engine.Http;
 /// <summary>
 /// The hot reads (issue 21): a GET of one object through the connection's own HttpClient, so through the same handlers as every
 /// other request (the server's certificate and name checked by <see cref="TlsVerifier"/>, the token registered for redaction,
-/// passing failures retried within the 30 s deadline, the body buffered up to 128 MiB), the credentials added as KubernetesClient
+/// passing failures retried within the 30 s deadline, the body of one object buffered up to 16 MiB), the credentials added as KubernetesClient
 /// adds them, and every failure translated by <see cref="KubeApi"/> into the same error ids. Only the reading differs: the answer
 /// goes into the few fields the module uses (<see cref="ShapeJson"/>, source-generated) instead of KubernetesClient's full model,
 /// whose JSON metadata (one context for every Kubernetes type) cost a fresh PowerShell about 2,400 JIT-compiled methods
@@ -35,8 +35,9 @@ internal static class KubeRead
     {
         // KubernetesClient's own request: its URL, HTTP version, Host (tls-server-name) and credentials, and a non-2xx answer as
         // its HttpOperationException, which KubeApi.GuardAsync translates as for a typed call.
+        // Every connection's client is a KubeClient (KubeClientFactory makes them all).
         using var response = await ((KubeClient)connection.Client).GetAsync(path, ct).ConfigureAwait(false);
-        // The body is buffered already (TransientRetryHandler, at most 128 MiB).
+        // The body is buffered already (TransientRetryHandler: one object, at most 16 MiB).
         var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
