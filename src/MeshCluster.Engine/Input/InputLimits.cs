@@ -27,18 +27,8 @@ public static class InputLimits
         if (Directory.Exists(path)) throw invalid("it is a folder, not a file");
         try
         {
-            // Counted while reading: a device or a pipe reports no length.
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, FileOptions.SequentialScan);
-            var buffer = new MemoryStream();
-            var chunk = new byte[64 * 1024];
-            int read;
-            while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
-            {
-                if (buffer.Length + read > MaxFileBytes) throw invalid($"it is larger than {MaxFileBytes / 1024 / 1024} MiB");
-                buffer.Write(chunk, 0, read);
-            }
-
-            return new UTF8Encoding(false, throwOnInvalidBytes: false).GetString(buffer.GetBuffer(), 0, (int)buffer.Length).TrimStart('\uFEFF');
+            return ReadBounded(stream, MaxFileBytes, () => invalid($"it is larger than {MaxFileBytes / 1024 / 1024} MiB")).TrimStart('\uFEFF');
         }
         catch (UnauthorizedAccessException)
         {
@@ -48,6 +38,25 @@ public static class InputLimits
         {
             throw invalid($"it cannot be read ({ex.Message.TrimEnd('.')})");
         }
+    }
+
+    /// <summary>
+    /// At most <paramref name="maxBytes"/> of the stream as UTF-8 text, else <paramref name="tooLarge"/>: a regular file by its length
+    /// before a byte is read (a sparse 1 TB one too), a device or a pipe (no length) once the bound is passed while reading.
+    /// </summary>
+    public static string ReadBounded(FileStream stream, int maxBytes, Func<Exception> tooLarge)
+    {
+        if (stream.CanSeek && stream.Length > maxBytes) throw tooLarge();
+        var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) throw tooLarge();
+            buffer.Write(chunk, 0, read);
+        }
+
+        return new UTF8Encoding(false, throwOnInvalidBytes: false).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     /// <summary>

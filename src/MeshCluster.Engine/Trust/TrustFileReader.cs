@@ -1,6 +1,6 @@
 using System.Management.Automation;
-using System.Text;
 using MeshCluster.Engine.Errors;
+using MeshCluster.Engine.Input;
 
 namespace MeshCluster.Engine.Trust;
 
@@ -51,19 +51,8 @@ internal static class TrustFileReader
             // The mode of what was opened (a symbolic link's target: the file whose bytes are the key), read before the key is used.
             if (keyReporter is not null && !OperatingSystem.IsWindows()) WarnIfShared(path, File.GetUnixFileMode(stream.SafeFileHandle), keyReporter);
 
-            // A regular file says its length: a 200 MB or a sparse 1 TB file is refused before a byte is read. A device or a pipe
-            // says none (CanSeek is false); it is read up to the bound and no further.
-            if (stream.CanSeek && stream.Length > MaxFileBytes) throw TooLarge(path);
-            var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
-            {
-                if (buffer.Length + read > MaxFileBytes) throw TooLarge(path);
-                buffer.Write(chunk, 0, read);
-            }
-
-            return new UTF8Encoding(false, throwOnInvalidBytes: false).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            // A 200 MB or a sparse 1 TB file is refused before a byte is read; a device or a pipe is read up to the bound and no further.
+            return InputLimits.ReadBounded(stream, MaxFileBytes, () => TooLarge(path));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
