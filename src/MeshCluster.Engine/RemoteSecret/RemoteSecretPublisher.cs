@@ -122,8 +122,9 @@ public static class RemoteSecretPublisher
                     : $"Using a time-bound token of ServiceAccount {ns}/{request.ServiceAccount} that expires at {token.Expires:u}.");
 
                 var kubeConfig = RemoteKubeConfig.Build(new RemoteKubeConfigSpec(request.ClusterName, server, token.CertificateAuthority, token.Token, request.TlsServerName));
+                var desired = RemoteSecretManifest.Desired(request.ClusterName, ns, kubeConfig);
                 // Before the check and the write: a Secret the API server would refuse (a CA bundle of megabytes) is said now, nothing sent.
-                SecretSize.Require(RemoteSecretManifest.Desired(request.ClusterName, ns, kubeConfig), primary?.ContextName);
+                SecretSize.Require(desired, primary?.ContextName);
                 if (request.SkipVerify)
                 {
                     reporter.Verbose("Skipping the check of the new kubeconfig (-SkipVerify).");
@@ -148,7 +149,6 @@ public static class RemoteSecretPublisher
                     }
                 }
 
-                var desired = RemoteSecretManifest.Desired(request.ClusterName, ns, kubeConfig);
                 if (request.OutFile is { } path)
                 {
                     reporter.Progress(Activity, $"Writing {path}", 80);
