@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
+using k8s.Models;
 using MeshCluster.Engine.Errors;
 
 namespace MeshCluster.Engine.Http;
@@ -62,6 +63,10 @@ public static class KubeApi
                 recommendedAction: "Check that the kubeconfig's server is the API server itself, not a proxy or load balancer that answers in its place.");
         }
     }
+
+    /// <summary>Secret <paramref name="ns"/>/<paramref name="name"/>; null when there is none (the module's most frequent read).</summary>
+    public static Task<V1Secret?> TryReadSecretAsync(KubeConnection connection, string ns, string name, CancellationToken ct) =>
+        TryGetAsync(connection, $"reading Secret {ns}/{name}", c => c.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c.Token), ct);
 
     /// <summary>
     /// True when the server answers GET /version within <paramref name="grace"/>: whether a wait that got no answer before its

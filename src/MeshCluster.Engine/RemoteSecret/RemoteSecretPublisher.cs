@@ -140,8 +140,7 @@ public static class RemoteSecretPublisher
                     {
                         // A racing rotation may have taken the new token secret for an orphan and revoked it before this one's swap: nothing was written yet.
                         var made = token.SecretName;
-                        var now = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{made}",
-                            c => c.Client.CoreV1.ReadNamespacedSecretAsync(made, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+                        var now = await KubeApi.TryReadSecretAsync(remote, ns, made, ct).ConfigureAwait(false);
                         if (now is not null && RemoteCredentials.SameToken(TokenSecrets.TokenOf(now), token.Token)) throw;
                         reporter.Verbose($"Token secret {ns}/{made} was revoked by another command before it was used: making a fresh one.");
                         previous = await TokenRotator.ReadCurrentAsync(primary!, ns, request.ClusterName, reporter, ct).ConfigureAwait(false);
@@ -175,8 +174,7 @@ public static class RemoteSecretPublisher
                     catch (MeshClusterException ex) when (ex.ErrorId == ErrorIds.RemoteSecretRemovedMeanwhile && token.SecretName is { } made)
                     {
                         // Nothing holds the new token: it goes too, so that the removal's word stands.
-                        var own = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{made}",
-                            c => c.Client.CoreV1.ReadNamespacedSecretAsync(made, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+                        var own = await KubeApi.TryReadSecretAsync(remote, ns, made, ct).ConfigureAwait(false);
                         if (own is not null) await TokenRevocation.RevokeAsync(remote, primary, own, reporter, ct).ConfigureAwait(false);
                         throw;
                     }
@@ -242,8 +240,7 @@ public static class RemoteSecretPublisher
     {
         var ns = desired.Metadata.NamespaceProperty;
         var name = desired.Metadata.Name;
-        var existing = await KubeApi.TryGetAsync(primary, $"reading Secret {ns}/{name}",
-            c => c.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        var existing = await KubeApi.TryReadSecretAsync(primary, ns, name, ct).ConfigureAwait(false);
         if (RemoteSecretManifest.IsSatisfiedBy(desired, existing))
         {
             reporter.Verbose($"Secret {ns}/{name} in context '{primary.ContextName}' is already up to date.");

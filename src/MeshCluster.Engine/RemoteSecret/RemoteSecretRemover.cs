@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using k8s;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 
@@ -61,8 +60,7 @@ public static class RemoteSecretRemover
                 var current = entry;
                 for (var attempt = 1; !await TokenSecrets.DeleteAsync(primary, SecretRef(current.Info, current.Uid), ct).ConfigureAwait(false); attempt++)
                 {
-                    var again = await KubeApi.TryGetAsync(primary, $"reading Secret {ns}/{info.SecretName}",
-                        c => c.Client.CoreV1.ReadNamespacedSecretAsync(info.SecretName, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+                    var again = await KubeApi.TryReadSecretAsync(primary, ns, info.SecretName, ct).ConfigureAwait(false);
                     if (again is null || attempt >= 10)
                     {
                         reporter.Verbose($"Secret {ns}/{info.SecretName} was deleted meanwhile by someone else.");

@@ -51,8 +51,7 @@ public static class CacertsPublisher
             reporter.Progress(Activity, $"Reading Secret {@namespace}/{CacertsSecret.Name} in '{connection.ContextName}'", 30);
             var ns = await KubeApi.TryGetAsync(connection, $"reading Namespace {@namespace}",
                 c => c.Client.CoreV1.ReadNamespaceAsync(@namespace, cancellationToken: c.Token), ct).ConfigureAwait(false);
-            var existing = ns is null ? null : await KubeApi.TryGetAsync(connection, $"reading Secret {@namespace}/{CacertsSecret.Name}",
-                c => c.Client.CoreV1.ReadNamespacedSecretAsync(CacertsSecret.Name, @namespace, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            var existing = ns is null ? null : await KubeApi.TryReadSecretAsync(connection, @namespace, CacertsSecret.Name, ct).ConfigureAwait(false);
 
             IstioClusterCertificatePublication Result(ClusterCertificateAction action, string? resourceVersion, string? previousRoot, bool namespaceCreated) =>
                 new(connection.ContextName, cluster, @namespace, CacertsSecret.Name, validated.Thumbprint, validated.RootThumbprint, previousRoot,

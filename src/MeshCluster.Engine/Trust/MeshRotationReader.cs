@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
@@ -52,8 +51,7 @@ internal static class MeshRotationReader
     public static async Task<ClusterRotationState> ReadAsync(KubeConnection connection, string ns, bool checkIstiod, IOperationReporter reporter, CancellationToken ct)
     {
         var target = $"{connection.ContextName}:{ns}/{CacertsSecret.Name}";
-        var secret = await KubeApi.TryGetAsync(connection, $"reading Secret {ns}/{CacertsSecret.Name}",
-            c => c.Client.CoreV1.ReadNamespacedSecretAsync(CacertsSecret.Name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        var secret = await KubeApi.TryReadSecretAsync(connection, ns, CacertsSecret.Name, ct).ConfigureAwait(false);
         // USE_CACERTS_FOR_SELF_SIGNED_CA: a cacerts with key istio-generated is istiod's own CA, not plug-in certificates.
         if (secret is null || secret.Data?.ContainsKey("istio-generated") == true)
         {

@@ -1,5 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using k8s;
 using MeshCluster.Engine.Http;
 using MeshCluster.Engine.Naming;
 
@@ -28,8 +27,7 @@ public static class MeshTrustInspector
     public static async Task<ClusterTrustReading> ReadAsync(KubeConnection connection, string ns, IOperationReporter reporter, CancellationToken ct)
     {
         KubeNameRule.RequireNamespace(ns, "-Namespace");
-        var secret = await KubeApi.TryGetAsync(connection, $"reading Secret {ns}/{CacertsSecret.Name}",
-            c => c.Client.CoreV1.ReadNamespacedSecretAsync(CacertsSecret.Name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        var secret = await KubeApi.TryReadSecretAsync(connection, ns, CacertsSecret.Name, ct).ConfigureAwait(false);
         if (secret is null)
         {
             reporter.Verbose($"Context '{connection.ContextName}': no Secret {ns}/{CacertsSecret.Name}; istiod signs with its own self-signed root.");

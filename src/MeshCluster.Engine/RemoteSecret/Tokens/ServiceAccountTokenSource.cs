@@ -157,8 +157,7 @@ public static class ServiceAccountTokenSource
         var ns = account.Metadata.NamespaceProperty;
         var sa = Name(account);
         var own = RemoteSecretNames.TokenSecretName(sa);
-        var existing = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{own}",
-            c => c.Client.CoreV1.ReadNamespacedSecretAsync(own, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        var existing = await KubeApi.TryReadSecretAsync(remote, ns, own, ct).ConfigureAwait(false);
         if (existing is not null)
         {
             if (!IsTokenOf(existing, sa))

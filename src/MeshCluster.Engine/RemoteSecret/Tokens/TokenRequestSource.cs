@@ -81,8 +81,7 @@ public static class TokenRequestSource
         // Before 1.24 the service account lists its token secret, whose ca.crt is the same certificate.
         foreach (var listed in await ServiceAccountTokenSource.WaitListedAsync(remote, account, timeout, reporter, ct).ConfigureAwait(false))
         {
-            var secret = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{listed}",
-                c => c.Client.CoreV1.ReadNamespacedSecretAsync(listed, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            var secret = await KubeApi.TryReadSecretAsync(remote, ns, listed, ct).ConfigureAwait(false);
             ServiceAccountTokenSource.IsFilled(secret); // registers its token: read for ca.crt only, it must show nowhere
             if (secret?.Data?.TryGetValue("ca.crt", out var ca) == true && ca.Length > 0)
             {

@@ -64,8 +64,7 @@ internal static class TokenRevocation
             var (outcome, contended) = await RevokeOnceAsync(remote, primary, tokenSecret, reporter, ct).ConfigureAwait(false);
             if (!contended || attempt == MaxAttempts) return outcome;
 
-            var now = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{name}",
-                c => c.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            var now = await KubeApi.TryReadSecretAsync(remote, ns, name, ct).ConfigureAwait(false);
             if (now is null) return new(name, false, "it was deleted meanwhile");
             if (!RemoteCredentials.SameToken(TokenSecrets.TokenOf(now), token)) return outcome;
             reporter.Verbose($"Token secret {ns}/{name} changed meanwhile ({outcome.Reason}): checking again whether anything still holds its token.");
@@ -136,8 +135,7 @@ internal static class TokenRevocation
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var secret = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{name}",
-                c => c.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            var secret = await KubeApi.TryReadSecretAsync(remote, ns, name, ct).ConfigureAwait(false);
             if (secret is null || !RemoteCredentials.SameToken(TokenSecrets.TokenOf(secret), token)) return false;
             if (secret.Metadata.Annotations is not { } marks || (!marks.ContainsKey(RevokingAnnotation) && !marks.ContainsKey(RemoteSecretNames.UnconfirmedAnnotation))) return true;
             if (await UnmarkAsync(remote, secret, ct, confirmed: true).ConfigureAwait(false)) return true;

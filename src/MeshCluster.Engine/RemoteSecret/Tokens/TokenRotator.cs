@@ -21,8 +21,7 @@ public static class TokenRotator
     public static async Task<RemoteSecretEntry?> ReadCurrentAsync(KubeConnection primary, string ns, string clusterName, IOperationReporter reporter, CancellationToken ct)
     {
         var name = RemoteSecretNames.SecretName(clusterName);
-        var secret = await KubeApi.TryGetAsync(primary, $"reading Secret {ns}/{name}",
-            c => c.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+        var secret = await KubeApi.TryReadSecretAsync(primary, ns, name, ct).ConfigureAwait(false);
         if (secret is null)
         {
             reporter.Verbose($"No Secret {ns}/{name} in context '{primary.ContextName}' yet: there is no previous token to revoke.");
@@ -102,8 +101,7 @@ public static class TokenRotator
         var name = desired.Metadata.Name;
         for (var attempt = 1; ; attempt++)
         {
-            var current = await KubeApi.TryGetAsync(primary, $"reading Secret {ns}/{name}",
-                c => c.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+            var current = await KubeApi.TryReadSecretAsync(primary, ns, name, ct).ConfigureAwait(false);
             if (current is null && started is not null)
             {
                 throw new MeshClusterException(ErrorIds.RemoteSecretRemovedMeanwhile, ErrorCategory.InvalidOperation,

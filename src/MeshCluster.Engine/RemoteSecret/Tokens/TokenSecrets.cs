@@ -39,8 +39,7 @@ internal static class TokenSecrets
             var hintedNs = claims.ServiceAccountNamespace ?? ns;
             if (hintedNs == ns && KubeNameRule.IsName(hinted))
             {
-                var named = await KubeApi.TryGetAsync(remote, $"reading Secret {ns}/{hinted}",
-                    c => c.Client.CoreV1.ReadNamespacedSecretAsync(hinted, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+                var named = await KubeApi.TryReadSecretAsync(remote, ns, hinted, ct).ConfigureAwait(false);
                 if (IsTokenSecret(named) && RemoteCredentials.SameToken(TokenOf(named), token)) return named;
             }
             else
