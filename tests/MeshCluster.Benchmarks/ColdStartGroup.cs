@@ -6,8 +6,8 @@ namespace MeshCluster.Benchmarks;
 /// <summary>
 /// Group "cold": the Azure DevOps step as a separate process, side by side with the same process
 /// without the module (the floor), with PowerShell's own Invoke-RestMethod of the same Service (any first request's floor) and
-/// with kubectl, in each PowerShell found (a self-contained pwsh and the .NET tool); plus, in one more fresh process, where the time
-/// goes (Import-Module, the first call, the first call on another cluster, a warm call), timed from
+/// with the same GET by .NET's HttpClient from a script (no web cmdlets), with kubectl, in each PowerShell found (a self-contained pwsh and the .NET tool); plus, in one more fresh process, where the time
+/// goes (Import-Module, the first call, the first call on another cluster, a warm call, another cmdlet's first call), timed from
 /// inside by a Stopwatch. The variants run interleaved, in a rotating order, so drifting load on the
 /// shared machine falls on all of them alike; (a) - (b) is paired per repetition.
 /// </summary>
@@ -46,7 +46,12 @@ internal static class ColdStartGroup
             $other = $sw.Elapsed.TotalMilliseconds - $t
             [double[]] $warm = foreach ($i in 1..5) { $t = $sw.Elapsed.TotalMilliseconds; $null = {{Call("cluster1")}}; $sw.Elapsed.TotalMilliseconds - $t }
             [Array]::Sort($warm)
-            "breakdown $import $first $other $($warm[2]) $r0 $r1 $r2"
+            $r3 = Runtime
+            $t = $sw.Elapsed.TotalMilliseconds
+            $null = Get-IstioRemoteSecret -KubeConfig {{k}} -Context cluster1 -ErrorAction Stop
+            $secrets = $sw.Elapsed.TotalMilliseconds - $t
+            $r4 = Runtime
+            "breakdown $import $first $other $($warm[2]) $secrets $r0 $r1 $r2 $r3 $r4"
             """;
         // (e) PowerShell's own HTTPS GET of the same Service: what any first request from a fresh pwsh costs (HttpClient, TLS,
         // OpenSSL), the module aside. The token is read from a file, not put on a command line; the certificate check is skipped.
@@ -55,9 +60,16 @@ internal static class ColdStartGroup
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var url = $"{ground.Cluster1.Server}/api/v1/namespaces/{ns}/services/{Ground.GatewayService}";
         var restMethod = $"(Invoke-RestMethod -SkipCertificateCheck -Headers @{{ Authorization = 'Bearer ' + [IO.File]::ReadAllText({Quote(tokenFile)}) }} {Quote(url)}).status.loadBalancer.ingress[0].ip";
+        // (f) The same GET by .NET's HttpClient called from the script, without PowerShell's web cmdlets (their module and
+        // parameter binding): the lowest any first HTTPS request from a fresh pwsh can cost.
+        var httpClient = $$"""
+            $h = [System.Net.Http.HttpClientHandler]::new(); $h.ServerCertificateCustomValidationCallback = [System.Net.Http.HttpClientHandler]::DangerousAcceptAnyServerCertificateValidator
+            $c = [System.Net.Http.HttpClient]::new($h); $c.DefaultRequestHeaders.Authorization = [System.Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', [IO.File]::ReadAllText({{Quote(tokenFile)}}))
+            [System.Text.Json.JsonDocument]::Parse($c.GetStringAsync({{Quote(url)}}).GetAwaiter().GetResult()).RootElement.GetProperty('status').GetProperty('loadBalancer').GetProperty('ingress')[0].GetProperty('ip').GetString()
+            """;
         try
         {
-            await RunAsync(ground, host, withKubectl, options, report, step, breakdown, restMethod).ConfigureAwait(false);
+            await RunAsync(ground, host, withKubectl, options, report, step, breakdown, restMethod, httpClient).ConfigureAwait(false);
         }
         finally
         {
@@ -66,7 +78,7 @@ internal static class ColdStartGroup
     }
 
     private static async Task RunAsync(Ground ground, PowerShellHost host, bool withKubectl, BenchOptions options, Report report,
-        string step, string breakdown, string restMethod)
+        string step, string breakdown, string restMethod, string httpClient)
     {
         var runs = options.RunsOr(full: 10, quick: 3);
         var ns = Ground.GatewayNamespace;
@@ -80,6 +92,7 @@ internal static class ColdStartGroup
             ("b", () => host.RunAsync("1"), r => Expect(host, r, o => o.Count == 1 && o[0] == "1")),
             ("d", () => host.RunAsync(breakdown), r => Expect(host, r, o => o.Any(l => l.StartsWith("breakdown ", StringComparison.Ordinal)))),
             ("e", () => host.RunAsync(restMethod), r => Expect(host, r, o => o.Any(l => l.Contains(Ground.Cluster1Address, StringComparison.Ordinal)))),
+            ("f", () => host.RunAsync(httpClient), r => Expect(host, r, o => o.Any(l => l.Contains(Ground.Cluster1Address, StringComparison.Ordinal)))),
         };
         if (kubectl is not null)
         {
@@ -106,6 +119,7 @@ internal static class ColdStartGroup
         var rowA = report.Add(new Row(G, $"(a) {host.Short} 'Import-Module; Get-IstioDiscoveryAddress'", Ms(a), Mem(a), Cpu(a)));
         var rowB = report.Add(new Row(G, $"(b) the floor: {host.Short} 1", Ms(b), Mem(b), Cpu(b)));
         var rowE = report.Add(new Row(G, $"(e) {host.Short} 'Invoke-RestMethod' of the same Service", Ms(results["e"]), Mem(results["e"]), Cpu(results["e"])));
+        report.Add(new Row(G, $"(f) {host.Short} HttpClient GET of the same Service from a script", Ms(results["f"]), Mem(results["f"]), Cpu(results["f"])));
         Row? rowC = kubectl is null ? null : report.Add(new Row(G, "(c) kubectl get svc -o jsonpath", Ms(results["c"]), Mem(results["c"]), Cpu(results["c"])));
         if (kubectl is null && withKubectl) report.Note("kubectl is not on PATH: variant (c) was skipped.");
         var delta = report.Add(new Row(G, $"(a) - (b) in {host.Short}: what the module adds (paired)",
@@ -115,17 +129,21 @@ internal static class ColdStartGroup
         report.Add(new Row(G, $"(e) - (b) in {host.Short}: what any HTTPS GET adds (paired)",
             new Samples(results["e"].Zip(b, (x, y) => x.WallMs - y.WallMs)),
             results["e"][0].PeakMiB is null ? null : new Samples(results["e"].Zip(b, (x, y) => x.PeakMiB!.Value - y.PeakMiB!.Value)), "pwsh's own floor for a first request"));
+        report.Add(new Row(G, $"(f) - (b) in {host.Short}: what .NET's HttpClient GET adds, no web cmdlets (paired)",
+            new Samples(results["f"].Zip(b, (x, y) => x.WallMs - y.WallMs)),
+            results["f"][0].PeakMiB is null ? null : new Samples(results["f"].Zip(b, (x, y) => x.PeakMiB!.Value - y.PeakMiB!.Value)), "the lowest floor for a first HTTPS request"));
         var parts = results["d"].Select(r => host.Output(r, out _)!.First(l => l.StartsWith("breakdown ", StringComparison.Ordinal)).Split(' ').Skip(1)
                 .Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToArray();
         string[] names = { $"in one fresh {host.Short}: Import-Module", "  then the first call (cluster1)", "  then the next call on another cluster (cluster2)",
-            "  then a warm call (cluster1 again, median of 5)" };
-        // parts: 4 times, then (JIT ms, methods, assemblies) before the import, after it, and after the first call.
+            "  then a warm call (cluster1 again, median of 5)", "  then another cmdlet's first call: Get-IstioRemoteSecret (Secrets, istiod's Deployments)" };
+        // parts: 5 times, then (JIT ms, methods, assemblies) before the import, after it, after the first call, before and after Get-IstioRemoteSecret.
+        const int T = 5;
         string Runtime(int from, int to) =>
-            $"JIT {new Samples(parts.Select(p => p[4 + 3 * to] - p[4 + 3 * from])).Median:0} ms (all threads), " +
-            $"{new Samples(parts.Select(p => p[5 + 3 * to] - p[5 + 3 * from])).Median:0} methods, +{new Samples(parts.Select(p => p[6 + 3 * to] - p[6 + 3 * from])).Median:0} assemblies";
+            $"JIT {new Samples(parts.Select(p => p[T + 3 * to] - p[T + 3 * from])).Median:0} ms (all threads), " +
+            $"{new Samples(parts.Select(p => p[T + 1 + 3 * to] - p[T + 1 + 3 * from])).Median:0} methods, +{new Samples(parts.Select(p => p[T + 2 + 3 * to] - p[T + 2 + 3 * from])).Median:0} assemblies";
         for (var i = 0; i < names.Length; i++)
         {
-            report.Add(new Row(G, names[i], new Samples(parts.Select(p => p[i])), Note: i switch { 0 => Runtime(0, 1), 1 => Runtime(1, 2), _ => "" }));
+            report.Add(new Row(G, names[i], new Samples(parts.Select(p => p[i])), Note: i switch { 0 => Runtime(0, 1), 1 => Runtime(1, 2), 4 => Runtime(3, 4), _ => "" }));
             if (i == 1) report.Add(new Row(G, "  import and first call together", new Samples(parts.Select(p => p[0] + p[1])), Note: Runtime(0, 2)));
         }
 

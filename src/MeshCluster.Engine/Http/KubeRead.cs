@@ -30,8 +30,24 @@ internal static class KubeRead
         }
     }
 
-    private static async Task<T?> GetAsync<T>(KubeConnection connection, string path, JsonTypeInfo<T> type, CancellationToken ct)
+    /// <summary>
+    /// The items of the list at <paramref name="path"/> (api/v1/namespaces/ns/pods) that <paramref name="labelSelector"/> selects, at
+    /// most <paramref name="limit"/> of them; the list and each item checked for their shape (<see cref="ReplyShape"/>).
+    /// </summary>
+    public static async Task<IReadOnlyList<T>> ListAsync<T>(KubeConnection connection, string what, string path, string labelSelector, int? limit,
+        JsonTypeInfo<ListShape<T>> type, CancellationToken ct)
         where T : class, IObjectShape
+    {
+        var query = $"{path}?labelSelector={Uri.EscapeDataString(labelSelector)}" + (limit is { } n ? $"&limit={n}" : string.Empty);
+        var list = await KubeApi.GuardAsync(connection, what, async () =>
+            ReplyShape.Require(connection, what, await GetAsync(connection, query, type, ct).ConfigureAwait(false)), ct).ConfigureAwait(false);
+        var items = list!.Items ?? Array.Empty<T>(); // Require refused a null reply and a list without items
+        foreach (var item in items) ReplyShape.Require(connection, what, item);
+        return items;
+    }
+
+    private static async Task<T?> GetAsync<T>(KubeConnection connection, string path, JsonTypeInfo<T> type, CancellationToken ct)
+        where T : class
     {
         // KubernetesClient's own request: its URL, HTTP version, Host (tls-server-name) and credentials, and a non-2xx answer as
         // its HttpOperationException, which KubeApi.GuardAsync translates as for a typed call.

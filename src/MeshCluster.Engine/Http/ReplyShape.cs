@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 
@@ -18,7 +19,10 @@ internal static class ReplyShape
             null => "no object",
             IMetadata<V1ListMeta> list when ItemsOf(list) is null => "a list without items",
             IMetadata<V1ObjectMeta> { Metadata: null } => "an object without metadata",
+            // One object was asked for; a list's kind (PodList, List) is no object's.
+            IKubernetesObject<V1ObjectMeta> { Kind: { } kind } when kind.EndsWith("List", StringComparison.Ordinal) => $"a {kind} instead of one object",
             IObjectShape { Metadata: null } => "an object without metadata",
+            IListShape { HasItems: false } => "a list without items",
             _ => null,
         };
         if (problem is null) return reply;

@@ -1,6 +1,5 @@
 using System.Net;
 using k8s;
-using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 using MeshCluster.Engine.Install;
@@ -82,14 +81,15 @@ public static class IstioNamespaceReader
 
         if (version is null && form == ControlPlaneForm.Istiod)
         {
-            var pods = await AllowedAsync(() => KubeApi.CallAsync(connection, $"listing istiod pods in {ns}",
-                c => c.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=istiod", limit: 5, cancellationToken: c.Token), ct)).ConfigureAwait(false);
-            foreach (var pod in pods?.Items ?? Enumerable.Empty<V1Pod>())
+            var pods = await AllowedAsync<IReadOnlyList<PodShape>>(async () => await IstiodDeploymentReader.ListPodsAsync(connection, ns, limit: 5, ct).ConfigureAwait(false))
+                .ConfigureAwait(false);
+            foreach (var pod in pods ?? Array.Empty<PodShape>())
             {
-                var image = pod.Spec?.Containers?.FirstOrDefault(c => c.Name == "discovery")?.Image ?? pod.Spec?.Containers?.FirstOrDefault()?.Image;
+                var containers = pod.Spec?.Containers;
+                var image = containers?.FirstOrDefault(c => c.Name == "discovery")?.Image ?? (containers is { Count: > 0 } ? containers[0].Image : null);
                 if (ImageTag(image) is { } tag && IstioctlVersion.TryParse(tag) is { } parsed)
                 {
-                    (version, versionEvidence) = (parsed, $"image {image} of Pod {ns}/{pod.Metadata.Name}");
+                    (version, versionEvidence) = (parsed, $"image {image} of Pod {ns}/{pod.Metadata!.Name}");
                     break;
                 }
             }

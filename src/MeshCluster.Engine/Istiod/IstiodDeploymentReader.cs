@@ -1,5 +1,3 @@
-using k8s;
-using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 
@@ -39,9 +37,8 @@ public static class IstiodDeploymentReader
     {
         try
         {
-            var list = await KubeApi.CallAsync(connection, $"listing istiod Deployments in namespace {ns}",
-                c => c.Client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: $"{AppLabel}={AppLabelValue}", cancellationToken: c.Token), ct).ConfigureAwait(false);
-            var found = list.Items.Select(FromDeployment).OfType<IstiodDeployment>().OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+            var list = await ListAsync(connection, ns, ct).ConfigureAwait(false);
+            var found = list.Select(FromDeployment).OfType<IstiodDeployment>().OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
             reporter.Verbose(found.Count == 0
                 ? $"No istiod Deployment in namespace {ns} of context '{connection.ContextName}'."
                 : string.Join(" ", found.Select(d => $"istiod {d.Namespace}/{d.Name} in context '{connection.ContextName}': {Summary(d)}.")));
@@ -54,31 +51,44 @@ public static class IstiodDeploymentReader
         }
     }
 
+    /// <summary>
+    /// The Deployments labelled app=istiod, read into the few fields used here (<see cref="DeploymentShape"/>): KubernetesClient's
+    /// V1Deployment would make a fresh process compile the JSON metadata of some 150 types of a pod's spec first (issue 21).
+    /// </summary>
+    internal static Task<IReadOnlyList<DeploymentShape>> ListAsync(KubeConnection connection, string ns, CancellationToken ct) =>
+        KubeRead.ListAsync(connection, $"listing istiod Deployments in namespace {ns}", $"apis/apps/v1/namespaces/{Uri.EscapeDataString(ns)}/deployments",
+            $"{AppLabel}={AppLabelValue}", limit: null, ShapeJson.Default.ListShapeDeploymentShape, ct);
+
+    /// <summary>The pods labelled app=istiod (at most <paramref name="limit"/>), read as <see cref="ListAsync"/> reads Deployments.</summary>
+    internal static Task<IReadOnlyList<PodShape>> ListPodsAsync(KubeConnection connection, string ns, int? limit, CancellationToken ct) =>
+        KubeRead.ListAsync(connection, $"listing istiod pods in {ns}",
+            $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/pods", $"{AppLabel}={AppLabelValue}", limit, ShapeJson.Default.ListShapePodShape, ct);
+
     /// <summary>The istiod a Deployment is; null for a Deployment that is no istiod (another name, no containers).</summary>
-    public static IstiodDeployment? FromDeployment(V1Deployment deployment)
+    internal static IstiodDeployment? FromDeployment(DeploymentShape deployment)
     {
         var name = deployment.Metadata?.Name;
         if (name is null || !(name == "istiod" || name.StartsWith("istiod-", StringComparison.Ordinal))) return null;
         var spec = deployment.Spec?.Template?.Spec;
         if (spec?.Containers is not { Count: > 0 }) return null;
-        return FromPodSpec(name, deployment.Metadata!.NamespaceProperty ?? string.Empty, deployment.Metadata.Labels, spec, deployment.Spec!.Replicas);
+        return FromPodSpec(name, deployment.Metadata!.Namespace ?? string.Empty, deployment.Metadata.Labels, spec.Containers, deployment.Spec!.Replicas);
     }
 
     /// <summary>An istiod pod seen without its Deployment (made some other way): the same reading of its discovery container.</summary>
-    public static IstiodDeployment? FromPod(V1Pod pod) =>
-        pod.Spec?.Containers is { Count: > 0 }
-            ? FromPodSpec(pod.Metadata?.Name ?? "istiod", pod.Metadata?.NamespaceProperty ?? string.Empty, pod.Metadata?.Labels, pod.Spec, null)
+    internal static IstiodDeployment? FromPod(PodShape pod) =>
+        pod.Spec?.Containers is { Count: > 0 } containers
+            ? FromPodSpec(pod.Metadata?.Name ?? "istiod", pod.Metadata?.Namespace ?? string.Empty, pod.Metadata?.Labels, containers, null)
             : null;
 
-    private static IstiodDeployment FromPodSpec(string name, string ns, IDictionary<string, string>? labels, V1PodSpec spec, int? replicas)
+    private static IstiodDeployment FromPodSpec(string name, string ns, IReadOnlyDictionary<string, string>? labels, IReadOnlyList<ContainerShape> containers, int? replicas)
     {
-        var container = spec.Containers.FirstOrDefault(c => c.Name == DiscoveryContainer)
-                        ?? spec.Containers.FirstOrDefault(c => c.Args?.Contains(DiscoveryContainer) == true)
-                        ?? spec.Containers[0];
+        var container = containers.FirstOrDefault(c => c.Name == DiscoveryContainer)
+                        ?? containers.FirstOrDefault(c => c.Args?.Contains(DiscoveryContainer) == true)
+                        ?? containers[0];
 
         // Kubernetes gives a container the last of several entries of one name; valueFrom is not read (null).
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var variable in container.Env ?? new List<V1EnvVar>())
+        foreach (var variable in container.Env ?? Array.Empty<EnvVarShape>())
         {
             if (string.IsNullOrEmpty(variable.Name)) continue;
             environment[variable.Name] = variable.ValueFrom is not null ? null : variable.Value ?? string.Empty;
@@ -106,7 +116,7 @@ public static class IstiodDeploymentReader
     }
 
     /// <summary>--clusterID=x or --clusterID x (pflag's long forms); null when not given.</summary>
-    private static string? ClusterIdArgument(IList<string>? args)
+    private static string? ClusterIdArgument(IReadOnlyList<string>? args)
     {
         if (args is null) return null;
         string? value = null;

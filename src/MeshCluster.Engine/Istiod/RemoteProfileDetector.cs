@@ -36,14 +36,12 @@ public static class RemoteProfileDetector
             var namespaceTask = KubeApi.TryGetAsync(remote, $"reading Namespace {ns}", c => c.Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: c.Token), ct);
             var webhooksTask = KubeApi.CallAsync(remote, "listing MutatingWebhookConfigurations",
                 c => c.Client.AdmissionregistrationV1.ListMutatingWebhookConfigurationAsync(cancellationToken: c.Token), ct);
-            var istiodTask = KubeApi.CallAsync(remote, $"listing istiod Deployments in namespace {ns}",
-                c => c.Client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: $"{IstiodDeploymentReader.AppLabel}={IstiodDeploymentReader.AppLabelValue}",
-                    cancellationToken: c.Token), ct);
+            var istiodTask = IstiodDeploymentReader.ListAsync(remote, ns, ct);
             await Task.WhenAll(namespaceTask, webhooksTask, istiodTask).ConfigureAwait(false);
 
             var annotation = namespaceTask.Result?.Metadata?.Annotations is { } a && a.TryGetValue(ControlPlaneClustersAnnotation.Name, out var value) ? value : null;
             var evidence = new RemoteProfileEvidence(remote.ContextName, ns,
-                istiodTask.Result.Items.Select(IstiodDeploymentReader.FromDeployment).Any(d => d is not null),
+                istiodTask.Result.Select(IstiodDeploymentReader.FromDeployment).Any(d => d is not null),
                 InjectionPathOf(webhooksTask.Result.Items, ns), annotation);
             reporter.Verbose($"Context '{remote.ContextName}': " + (evidence.IsRemoteProfile
                 ? $"the remote profile (no istiod in namespace {ns}; the injector calls {evidence.InjectionPath})"

@@ -226,18 +226,17 @@ public static class CacertsPublisher
         if (istiods.Count > 0) return new IstiodsSeen(istiods, null);
 
         // istiod pods without a Deployment of the chart's (made some other way): the chart's name for the restart.
-        V1PodList pods;
+        IReadOnlyList<PodShape> pods;
         try
         {
-            pods = await KubeApi.CallAsync(connection, $"listing istiod pods in {ns}",
-                c => c.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=istiod", cancellationToken: c.Token), ct).ConfigureAwait(false);
+            pods = await IstiodDeploymentReader.ListPodsAsync(connection, ns, limit: null, ct).ConfigureAwait(false);
         }
         catch (MeshClusterException ex) when (ex.ErrorId is ErrorIds.KubeApiForbidden or ErrorIds.KubeApiUnauthorized)
         {
             return new IstiodsSeen(istiods, ex.Message.TrimEnd('.'));
         }
 
-        if (pods.Items.FirstOrDefault(p => p.Status?.Phase is not ("Succeeded" or "Failed")) is { } pod && IstiodDeploymentReader.FromPod(pod) is { } fromPod)
+        if (pods.FirstOrDefault(p => p.Status?.Phase is not ("Succeeded" or "Failed")) is { } pod && IstiodDeploymentReader.FromPod(pod) is { } fromPod)
         {
             istiods.Add((fromPod, "istiod"));
         }

@@ -6,12 +6,14 @@ namespace MeshCluster.Hosting;
 /// Work for the pipeline thread, queued from the thread pool: PowerShell takes Write* calls on the
 /// pipeline thread only. <see cref="PumpUntil"/> runs the queue there until a task ends or Ctrl+C.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A work item that outlived the pipeline may still Post; a disposed event would throw at it. Close() ends the queue.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A work item that outlived the pipeline may still Post; a disposed event would throw at it. Close() ends the queue; a slim event that never gave out its WaitHandle holds no OS handle.")]
 internal sealed class PipelineQueue
 {
     private readonly ConcurrentQueue<Action> _writes = new();
-    // Many posts before a wait collapse into one wake-up; the pump drains the whole queue each time.
-    private readonly AutoResetEvent _posted = new(false);
+    // Set by a post, by the awaited task's end and by Ctrl+C; many before a wait collapse into one wake-up, and the pump drains the
+    // whole queue each time. A slim event, not WaitHandle.WaitAny over kernel events: those cost a warm call (issue 21) an
+    // AutoResetEvent and a task's wait handle left to the finalizer, and the slower wait of the OS's handles.
+    private readonly ManualResetEventSlim _wake = new(false);
     private readonly int _pipelineThread = Environment.CurrentManagedThreadId;
     private volatile bool _closed;
 
@@ -26,7 +28,7 @@ internal sealed class PipelineQueue
 
         if (_closed) return;
         _writes.Enqueue(write);
-        _posted.Set();
+        _wake.Set();
     }
 
     /// <summary>
@@ -36,13 +38,15 @@ internal sealed class PipelineQueue
     /// </summary>
     public void PumpUntil(Task until, CancellationToken stopping)
     {
+        until.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_wake.Set);
         while (true)
         {
+            // Reset before draining: a post or the task's end after this point sets it again, so the wait below cannot miss it.
+            _wake.Reset();
             while (_writes.TryDequeue(out var write)) write();
             if (until.IsCompleted && _writes.IsEmpty) return;
-            stopping.ThrowIfCancellationRequested();
-            // Woken by a new write, by the task's end, or by Ctrl+C.
-            WaitHandle.WaitAny(new[] { _posted, ((IAsyncResult)until).AsyncWaitHandle, stopping.WaitHandle });
+            // Woken by a new write or by the task's end; Ctrl+C ends the wait with OperationCanceledException.
+            _wake.Wait(stopping);
         }
     }
 

@@ -1,4 +1,7 @@
+using System.Text.Json;
+using k8s;
 using k8s.Models;
+using MeshCluster.Engine.Http;
 using MeshCluster.Engine.Istiod;
 
 namespace MeshCluster.Engine.Tests.Istiod;
@@ -6,8 +9,19 @@ namespace MeshCluster.Engine.Tests.Istiod;
 /// <summary>istiod's settings as its chart renders them (istio-discovery/templates/deployment.yaml) and as istiod reads them.</summary>
 public sealed class IstiodDeploymentReaderTests
 {
-    internal static V1Deployment Deployment(string name = "istiod", string image = "docker.io/istio/pilot:1.26.0", IDictionary<string, string>? env = null,
-        IList<string>? args = null, IDictionary<string, string>? labels = null, int? replicas = 1, IList<V1EnvVar>? rawEnv = null) => new()
+    /// <summary>
+    /// The Deployment as the module reads it: KubernetesClient's model written as the API server's JSON and read back into the module's
+    /// shape, so a field the shape names differently from the API is caught here.
+    /// </summary>
+    internal static DeploymentShape Deployment(string name = "istiod", string image = "docker.io/istio/pilot:1.26.0", IDictionary<string, string>? env = null,
+        IList<string>? args = null, IDictionary<string, string>? labels = null, int? replicas = 1, IList<V1EnvVar>? rawEnv = null) =>
+        Shape(Model(name, image, env, args, labels, replicas, rawEnv));
+
+    internal static DeploymentShape Shape(V1Deployment deployment) =>
+        JsonSerializer.Deserialize(KubernetesJson.Serialize(deployment), ShapeJson.Default.DeploymentShape)!;
+
+    private static V1Deployment Model(string name, string image, IDictionary<string, string>? env, IList<string>? args, IDictionary<string, string>? labels,
+        int? replicas, IList<V1EnvVar>? rawEnv) => new()
         {
             Metadata = new V1ObjectMeta
             {
@@ -134,7 +148,7 @@ public sealed class IstiodDeploymentReaderTests
             labels: new Dictionary<string, string> { ["app"] = "istiod", ["istio.io/rev"] = "canary" }))!.Revision);
         Assert.Null(IstiodDeploymentReader.FromDeployment(Deployment("istio-ingressgateway")));
         Assert.Null(IstiodDeploymentReader.FromDeployment(Deployment("istiodx")));
-        Assert.Null(IstiodDeploymentReader.FromDeployment(new V1Deployment { Metadata = new V1ObjectMeta { Name = "istiod" } }));
+        Assert.Null(IstiodDeploymentReader.FromDeployment(Shape(new V1Deployment { Metadata = new V1ObjectMeta { Name = "istiod" } })));
     }
 
     [Fact]

@@ -12,6 +12,8 @@ public sealed class ReplyShapeTests(ClustersFixture fixture)
 {
     private const string Foreign = """{"status":"ok","data":{"items":"not a list"},"metadata":"not an object either"}""";
     private const string Empty = """{"hello":"world"}""";
+    // A list whose item has no metadata: the lean reads (KubeRead.ListAsync: istiod's Deployments and pods) check each item.
+    private const string ItemWithoutMetadata = """{"kind":"List","metadata":{},"items":[{"spec":{"replicas":1}}]}""";
     private readonly RemoteSecretGround _ground = new(fixture);
 
     [Theory]
@@ -22,6 +24,8 @@ public sealed class ReplyShapeTests(ClustersFixture fixture)
     [InlineData("Wait-IstioControlPlane -Timeout 00:00:03", Empty)]
     [InlineData("Test-IstioMeshTrust", Empty)]
     [InlineData("Get-IstioRemoteSecret", Foreign)]
+    [InlineData("Get-IstioRemoteSecret", ItemWithoutMetadata)]
+    [InlineData("Test-IstioMeshTrust", ItemWithoutMetadata)]
     public async Task A_reply_of_another_shape_is_KubeApiInvalidResponse(string command, string json)
     {
         await using var proxy = FaultProxy.Start(_ground.Remote);
