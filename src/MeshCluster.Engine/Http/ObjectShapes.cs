@@ -62,14 +62,14 @@ internal sealed record PodShape(
 
 internal sealed record PodStatusShape([property: JsonPropertyName("phase")] string? Phase);
 
-internal sealed record PodSpecShape([property: JsonPropertyName("containers")] IReadOnlyList<ContainerShape>? Containers);
+internal sealed record PodSpecShape([property: JsonPropertyName("containers")] IReadOnlyList<ContainerShape?>? Containers);
 
 /// <summary>A container: what istiod's settings are read from (its image, arguments and environment).</summary>
 internal sealed record ContainerShape(
     [property: JsonPropertyName("name")] string? Name,
     [property: JsonPropertyName("image")] string? Image,
     [property: JsonPropertyName("args")] IReadOnlyList<string>? Args,
-    [property: JsonPropertyName("env")] IReadOnlyList<EnvVarShape>? Env);
+    [property: JsonPropertyName("env")] IReadOnlyList<EnvVarShape?>? Env);
 
 /// <summary>
 /// An environment variable; of a valueFrom only whether there is one (its value is not in the object). Read as object, not

@@ -85,8 +85,8 @@ public static class IstioNamespaceReader
                 .ConfigureAwait(false);
             foreach (var pod in pods ?? Array.Empty<PodShape>())
             {
-                var containers = pod.Spec?.Containers;
-                var image = containers?.FirstOrDefault(c => c.Name == "discovery")?.Image ?? (containers is { Count: > 0 } ? containers[0].Image : null);
+                var containers = pod.Spec?.Containers?.OfType<ContainerShape>().ToList();
+                var image = containers?.Find(c => c.Name == "discovery")?.Image ?? (containers is { Count: > 0 } ? containers[0].Image : null);
                 if (ImageTag(image) is { } tag && IstioctlVersion.TryParse(tag) is { } parsed)
                 {
                     (version, versionEvidence) = (parsed, $"image {image} of Pod {ns}/{pod.Metadata!.Name}");

@@ -80,17 +80,20 @@ public static class IstiodDeploymentReader
             ? FromPodSpec(pod.Metadata?.Name ?? "istiod", pod.Metadata?.Namespace ?? string.Empty, pod.Metadata?.Labels, containers, null)
             : null;
 
-    private static IstiodDeployment FromPodSpec(string name, string ns, IReadOnlyDictionary<string, string>? labels, IReadOnlyList<ContainerShape> containers, int? replicas)
+    private static IstiodDeployment? FromPodSpec(string name, string ns, IReadOnlyDictionary<string, string>? labels, IReadOnlyList<ContainerShape?> listed, int? replicas)
     {
-        var container = containers.FirstOrDefault(c => c.Name == DiscoveryContainer)
-                        ?? containers.FirstOrDefault(c => c.Args?.Contains(DiscoveryContainer) == true)
+        // A JSON null in a list reads as a null item: no API server sends one, a proxy answering in its place may.
+        var containers = listed.OfType<ContainerShape>().ToList();
+        if (containers.Count == 0) return null;
+        var container = containers.Find(c => c.Name == DiscoveryContainer)
+                        ?? containers.Find(c => c.Args?.Contains(DiscoveryContainer) == true)
                         ?? containers[0];
 
         // Kubernetes gives a container the last of several entries of one name; valueFrom is not read (null).
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var variable in container.Env ?? Array.Empty<EnvVarShape>())
+        foreach (var variable in container.Env ?? Array.Empty<EnvVarShape?>())
         {
-            if (string.IsNullOrEmpty(variable.Name)) continue;
+            if (string.IsNullOrEmpty(variable?.Name)) continue;
             environment[variable.Name] = variable.ValueFrom is not null ? null : variable.Value ?? string.Empty;
         }
 
@@ -123,6 +126,7 @@ public static class IstiodDeploymentReader
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
+            if (arg is null) continue; // JSON null: see FromPodSpec
             if (arg.StartsWith("--clusterID=", StringComparison.Ordinal)) value = arg["--clusterID=".Length..];
             else if (arg == "--clusterID" && i + 1 < args.Count) value = args[++i];
         }

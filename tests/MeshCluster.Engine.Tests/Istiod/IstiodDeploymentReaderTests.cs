@@ -97,6 +97,24 @@ public sealed class IstiodDeploymentReaderTests
         Assert.Equal(expected, IstiodDeploymentReader.FromDeployment(Deployment(env: new Dictionary<string, string> { ["EXTERNAL_ISTIOD"] = value }))!.ExternalIstiod);
 
     [Fact]
+    public void JSON_nulls_in_the_lists_are_skipped_not_a_NullReferenceException()
+    {
+        // No API server sends these; a proxy answering in its place may (issue 20, point 6).
+        const string json = """
+            {"metadata":{"name":"istiod","namespace":"istio-system","labels":{"app":"istiod","istio.io/rev":null}},
+             "spec":{"template":{"spec":{"containers":[null,{"name":"discovery","image":"docker.io/istio/pilot:1.26.0",
+               "args":[null,"--clusterID=c1"],"env":[null,{"name":"EXTERNAL_ISTIOD","value":"true"},{"name":null}]}]}}}}
+            """;
+        var istiod = IstiodDeploymentReader.FromDeployment(JsonSerializer.Deserialize(json, ShapeJson.Default.DeploymentShape)!)!;
+
+        Assert.Equal("c1", istiod.ClusterId);
+        Assert.True(istiod.ExternalIstiod);
+        Assert.Equal("1.26.0", istiod.Version!.ToString());
+        Assert.Null(IstiodDeploymentReader.FromDeployment(JsonSerializer.Deserialize(
+            """{"metadata":{"name":"istiod"},"spec":{"template":{"spec":{"containers":[null]}}}}""", ShapeJson.Default.DeploymentShape)!));
+    }
+
+    [Fact]
     public void A_value_from_a_ConfigMap_is_unknown_not_false_and_the_last_entry_of_a_name_wins()
     {
         var istiod = IstiodDeploymentReader.FromDeployment(Deployment(rawEnv: new List<V1EnvVar>
