@@ -68,14 +68,17 @@ public static class KubeApi
     public static Task<V1Secret?> TryReadSecretAsync(KubeConnection connection, string ns, string name, CancellationToken ct) =>
         TryGetAsync(connection, $"reading Secret {ns}/{name}", c => c.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c.Token), ct);
 
+    /// <summary>How long a command that got no answer before its -Timeout gives the server, past it, to tell a silent server from a short -Timeout.</summary>
+    public static readonly TimeSpan AnswerGrace = TimeSpan.FromSeconds(1);
+
     /// <summary>
-    /// True when the server answers GET /version within <paramref name="grace"/>: whether a wait that got no answer before its
+    /// True when the server answers GET /version within <see cref="AnswerGrace"/>: whether a wait that got no answer before its
     /// deadline met a server that does not answer, or a deadline too short for any answer (issue 20, point 10).
     /// </summary>
-    public static async Task<bool> AnswersAsync(KubeConnection connection, TimeSpan grace, CancellationToken ct)
+    public static async Task<bool> AnswersAsync(KubeConnection connection, CancellationToken ct)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(grace);
+        limit.CancelAfter(AnswerGrace);
         try
         {
             await CallAsync(connection, "reading /version", c => c.Client.Version.GetCodeAsync(c.Token), limit.Token).ConfigureAwait(false);

@@ -120,7 +120,7 @@ public static class ListWatch
                         null => "the watch ended",
                     };
                 }
-                catch (Exception ex) when (Find<ResponseTooLargeException>(ex) is { } tooLarge)
+                catch (Exception ex) when (ExceptionChain.Find<ResponseTooLargeException>(ex) is { } tooLarge)
                 {
                     // A line without end (issue 20, point 4): it would come again on the next watch, so the wait ends here.
                     throw KubeApi.TooLarge(connection, what, tooLarge);
@@ -200,19 +200,8 @@ public static class ListWatch
             timeout, reporter, cancellationToken);
     }
 
-    private static TException? Find<TException>(Exception? ex) where TException : Exception => ex switch
-    {
-        null => null,
-        TException found => found,
-        AggregateException { InnerExceptions.Count: > 0 } all => all.InnerExceptions.Select(Find<TException>).FirstOrDefault(f => f is not null),
-        _ => Find<TException>(ex.InnerException),
-    };
-
     private static string Key<T>(T item) where T : IKubernetesObject<V1ObjectMeta> =>
         item.Metadata?.Uid ?? $"{item.Metadata?.NamespaceProperty}/{item.Metadata?.Name}";
-
-    /// <summary>How long a wait that never read the API server gives it, past its deadline, to tell a silent server from a short -Timeout.</summary>
-    internal static readonly TimeSpan AnswerGrace = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// The error for a wait that never read the API server. With no failure seen (no refusal, no 5xx: the deadline simply came
@@ -223,7 +212,7 @@ public static class ListWatch
     public static async Task<MeshClusterException> NeverReachedAsync(KubeConnection connection, string what, TimeSpan timeout, MeshClusterException? lastFailure,
         CancellationToken ct)
     {
-        if (lastFailure is null && await KubeApi.AnswersAsync(connection, AnswerGrace, ct).ConfigureAwait(false))
+        if (lastFailure is null && await KubeApi.AnswersAsync(connection, ct).ConfigureAwait(false))
         {
             return new MeshClusterException(ErrorIds.WaitTimeoutTooShort, ErrorCategory.OperationTimeout,
                 $"The -Timeout of {Input.TimeoutRule.Text(timeout)} passed before the API server {connection.Server} of context '{connection.ContextName}' answered " +

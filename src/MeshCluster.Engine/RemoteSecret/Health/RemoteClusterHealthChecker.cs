@@ -442,7 +442,7 @@ public static class RemoteClusterHealthChecker
         }
         catch (MeshClusterException ex) when (ex.ErrorId == ErrorIds.KubeApiUnreachable)
         {
-            if (Find<AuthenticationException>(ex) is { } tls)
+            if (ExceptionChain.Find<AuthenticationException>(ex) is { } tls)
             {
                 return new Probe(ProbeKind.TlsFailed, null,
                     $"The server's certificate is not verified by the secret's CA ({tls.Message.TrimEnd('.')}): a wrong certificate-authority-data, or a certificate that does not name {connection.Server} (or its tls-server-name).");
@@ -459,19 +459,12 @@ public static class RemoteClusterHealthChecker
         {
             // A refused connection is retried until the deadline too: the debug stream shows each attempt and why. Whether the server answers
             // at all tells a silent server from a -Timeout too short for any answer (a second's grace, issue 20 point 10).
-            var answers = await KubeApi.AnswersAsync(connection, TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            var answers = await KubeApi.AnswersAsync(connection, ct).ConfigureAwait(false);
             return new Probe(ProbeKind.Unreachable, null, answers
                 ? $"No answer from {connection.Server} within the -Timeout of {TimeoutRule.Text(timeout)}, though it answers (/version, asked again without it): the -Timeout is too short."
                 : $"No answer from {connection.Server} within {TimeoutRule.Text(timeout)} (-Timeout); $DebugPreference = 'Continue' shows each attempt.");
         }
     }
-
-    private static T? Find<T>(Exception? ex) where T : Exception => ex switch
-    {
-        null => null,
-        T found => found,
-        _ => Find<T>(ex.InnerException),
-    };
 
     private static Exception Innermost(Exception ex) => ex.InnerException is null ? ex : Innermost(ex.InnerException);
 }
