@@ -129,7 +129,7 @@ public static class ControlPlaneWaiter
     private static MeshClusterException NotReadyError(IstioControlPlaneStatus status, ControlPlaneSnapshot snapshot, bool namespaceExists, TimeSpan timeout)
     {
         var where = $"namespace '{status.Namespace}' of context '{status.Context}'";
-        var within = $"within {timeout.TotalSeconds:0.#} s";
+        var within = $"within {Input.TimeoutRule.Text(timeout)}";
         if (!namespaceExists) return NamespaceNotFound(status, timeout);
 
         var message = snapshot.Pods.Count == 0
@@ -143,7 +143,7 @@ public static class ControlPlaneWaiter
     /// <summary>ControlPlaneNamespaceNotFound: the namespace never appeared.</summary>
     internal static MeshClusterException NamespaceNotFound(IstioControlPlaneStatus status, TimeSpan timeout) =>
         new(ErrorIds.ControlPlaneNamespaceNotFound, ErrorCategory.ObjectNotFound,
-            $"The namespace '{status.Namespace}' did not appear in context '{status.Context}' within {timeout.TotalSeconds:0.#} s. " +
+            $"The namespace '{status.Namespace}' did not appear in context '{status.Context}' within {Input.TimeoutRule.Text(timeout)}. " +
             "Was Istio installed there? -Namespace names another namespace.",
             status);
 

@@ -114,7 +114,7 @@ internal static class RemoteControlPlaneWaiter
             }
 
             throw new MeshClusterException(ErrorIds.ControlPlaneNotReady, ErrorCategory.OperationTimeout,
-                $"The Istio remote control plane (profile remote) in {where} was not ready within {timeout.TotalSeconds:0.#} s ({judgement.Summary}):" +
+                $"The Istio remote control plane (profile remote) in {where} was not ready within {Input.TimeoutRule.Text(timeout)} ({judgement.Summary}):" +
                 string.Concat(judgement.Problems.Select(p => Environment.NewLine + "  " + p)),
                 status,
                 recommendedAction: "Install again with the spec of profile remote (Install-IstioRemote), or create what is named above; " +

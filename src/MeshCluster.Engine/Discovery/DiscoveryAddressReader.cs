@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
+using MeshCluster.Engine.Input;
 using MeshCluster.Engine.Naming;
 
 namespace MeshCluster.Engine.Discovery;
@@ -31,7 +32,7 @@ public static class DiscoveryAddressReader
             // the wait, which reads the Service itself as before (an API server that is down at first is waited out as well),
             // within what is left of -Timeout.
             var started = DateTime.UtcNow;
-            var ready = await ReadyAsync(connection, what, @namespace, serviceName, timeout, reporter, ct).ConfigureAwait(false);
+            var ready = await ReadyAsync(connection, what, @namespace, serviceName, timeout, started, reporter, ct).ConfigureAwait(false);
             addresses = ready ?? Addresses(await WaitAsync(connection, @namespace, serviceName, timeout, started, reporter, ct).ConfigureAwait(false));
         }
         else
@@ -75,9 +76,8 @@ public static class DiscoveryAddressReader
 
     /// <summary>The addresses when one read finds them within <paramref name="timeout"/>; null for anything else (the wait then decides).</summary>
     private static async Task<IReadOnlyList<string>?> ReadyAsync(KubeConnection connection, string what, string ns, string name, TimeSpan timeout,
-        IOperationReporter reporter, CancellationToken ct)
+        DateTime started, IOperationReporter reporter, CancellationToken ct)
     {
-        var started = DateTime.UtcNow;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeout);
         try
@@ -156,7 +156,7 @@ public static class DiscoveryAddressReader
         if (outcome is { Done: true, State: { } service }) return service;
         if (!outcome.Listed) throw await ListWatch.NeverReachedAsync(connection, what, timeout, outcome.LastFailure, ct).ConfigureAwait(false);
         throw new MeshClusterException(ErrorIds.DiscoveryAddressTimeout, ErrorCategory.OperationTimeout,
-            $"Service {ns}/{name} in context '{connection.ContextName}' got no load-balancer address within {timeout.TotalSeconds:0} s.",
+            $"Service {ns}/{name} in context '{connection.ContextName}' got no load-balancer address within {TimeoutRule.Text(timeout)}.",
             target: $"{ns}/{name}");
     }
 
