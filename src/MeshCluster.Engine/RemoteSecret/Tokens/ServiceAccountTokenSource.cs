@@ -82,8 +82,7 @@ public static class ServiceAccountTokenSource
                 reporter.Verbose($"Token secret {ns}/{secretName} went before it was filled: reading ServiceAccount {ns}/{Name(account)} again.");
                 var name = Name(account);
                 await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), ct).ConfigureAwait(false); // the controller lists the new one shortly after
-                account = await KubeApi.CallAsync(remote, $"reading ServiceAccount {ns}/{name}",
-                    c => c.Client.CoreV1.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: c.Token), ct).ConfigureAwait(false);
+                account = await ReaderServiceAccount.GetAsync(remote, ns, name, ct).ConfigureAwait(false) ?? throw ReaderServiceAccount.NotFound(remote, ns, name);
             }
         }
 
