@@ -4,7 +4,6 @@ using k8s.Models;
 using MeshCluster.Engine.Errors;
 using MeshCluster.Engine.Http;
 using MeshCluster.Engine.Naming;
-using MeshCluster.Engine.Istiod;
 
 namespace MeshCluster.Engine.Trust;
 
@@ -83,7 +82,7 @@ public static class CacertsPublisher
 
             // What istiod will make of the change is read now, before the write: a failure here changes nothing, and after the write
             // nothing is left that could fail. No namespace, no istiod.
-            var istiods = ns is null ? IstiodsSeen.None : await ReadIstiodsAsync(connection, @namespace, reporter, ct).ConfigureAwait(false);
+            var istiods = ns is null ? IstiodCacertsAdvice.IstiodsSeen.None : await IstiodCacertsAdvice.ReadAsync(connection, @namespace, reporter, ct).ConfigureAwait(false);
 
             var target = $"Secret {@namespace}/{CacertsSecret.Name} in context '{connection.ContextName}'";
             var what = action switch
@@ -114,7 +113,7 @@ public static class CacertsPublisher
 
             // Only now that the write succeeded: warnings about what it did.
             if (anotherCluster is not null) reporter.Warning(anotherCluster);
-            Advise(istiods, connection, @namespace, ChangeOf(existing, material), reporter);
+            IstiodCacertsAdvice.Advise(istiods, connection, @namespace, ChangeOf(existing, material), reporter);
             return Result(action, written.Metadata?.ResourceVersion, previousRoot, ns is null);
         }
         finally
@@ -207,91 +206,6 @@ public static class CacertsPublisher
         var after = System.Text.Encoding.UTF8.GetBytes(material.RootCert);
         if (before.AsSpan().SequenceEqual(after)) return (CacertsChange.Intermediate, false);
         return (CacertsChange.Root, before.AsSpan().IndexOf(after) >= 0 || after.AsSpan().IndexOf(before) >= 0);
-    }
-
-    /// <summary>The istiods of a namespace as read before a write, or why they could not be read (a warning after it).</summary>
-    internal sealed record IstiodsSeen(IReadOnlyList<(IstiodDeployment Istiod, string Deployment)> Istiods, string? CannotTell)
-    {
-        public static readonly IstiodsSeen None = new(Array.Empty<(IstiodDeployment, string)>(), null);
-    }
-
-    /// <summary>
-    /// The namespace's running istiods (their Deployments, else istiod pods made some other way). Not being allowed to look is a reading
-    /// (CannotTell), not an error; any other failure is an error, raised before anything is written.
-    /// </summary>
-    internal static async Task<IstiodsSeen> ReadIstiodsAsync(KubeConnection connection, string ns, IOperationReporter reporter, CancellationToken ct)
-    {
-        var istiods = (await IstiodDeploymentReader.ReadAsync(connection, ns, reporter, ct).ConfigureAwait(false)).Deployments
-            .Where(d => d.Replicas != 0).Select(d => (Istiod: d, Deployment: d.Name)).ToList();
-        if (istiods.Count > 0) return new IstiodsSeen(istiods, null);
-
-        // istiod pods without a Deployment of the chart's (made some other way): the chart's name for the restart.
-        IReadOnlyList<PodShape> pods;
-        try
-        {
-            pods = await IstiodDeploymentReader.ListPodsAsync(connection, ns, limit: null, ct).ConfigureAwait(false);
-        }
-        catch (MeshClusterException ex) when (ex.ErrorId is ErrorIds.KubeApiForbidden or ErrorIds.KubeApiUnauthorized)
-        {
-            return new IstiodsSeen(istiods, ex.Message.TrimEnd('.'));
-        }
-
-        if (pods.FirstOrDefault(p => p.Status?.Phase is not ("Succeeded" or "Failed")) is { } pod && IstiodDeploymentReader.FromPod(pod) is { } fromPod)
-        {
-            istiods.Add((fromPod, "istiod"));
-        }
-
-        return new IstiodsSeen(istiods, null);
-    }
-
-    /// <summary>Whether each running istiod picks up the new cacerts by itself (by its version and settings), or must be restarted: a warning for the latter. No request.</summary>
-    internal static void Advise(IstiodsSeen seen, KubeConnection connection, string ns, (CacertsChange Change, bool Nested) change, IOperationReporter reporter)
-    {
-        if (seen.CannotTell is { } why)
-        {
-            // The Secret is written: not being allowed to look at istiod must not turn that into a failure.
-            reporter.Warning($"Cannot tell whether istiod runs in namespace {ns} of context '{connection.ContextName}' ({why}): " +
-                             $"if it does, it may need a restart to sign with the new CA (kubectl rollout restart deployment/istiod -n {ns} --context {connection.ContextName}).");
-            return;
-        }
-
-        foreach (var (istiod, deployment) in seen.Istiods)
-        {
-            var advice = CacertsReload.Advise(istiod, change.Change, change.Nested);
-            var restart = $"kubectl rollout restart deployment/{deployment} -n {ns} --context {connection.ContextName}";
-            var who = $"istiod {deployment} in namespace {ns} of context '{connection.ContextName}'";
-            switch (advice.RestartNeeded)
-            {
-                case true:
-                    reporter.Warning($"{who} {advice.Message}: restart it to sign with the new CA ({restart}), then restart the workloads' proxies.");
-                    break;
-                case null:
-                    reporter.Warning($"{who}: {advice.Message}. If it is older, restart it to sign with the new CA ({restart}).");
-                    break;
-                default:
-                    reporter.Verbose($"{who}: {advice.Message}; no restart needed.");
-                    break;
-            }
-        }
-    }
-
-    /// <summary>
-    /// For a write already made (Update-IstioMeshTrust): reads the istiods and advises. A failure to read them is a warning, never an error
-    /// after a successful write.
-    /// </summary>
-    internal static async Task AdviseIstiodAsync(KubeConnection connection, string ns, (CacertsChange Change, bool Nested) change, IOperationReporter reporter, CancellationToken ct)
-    {
-        IstiodsSeen seen;
-        try
-        {
-            seen = await ReadIstiodsAsync(connection, ns, reporter, ct).ConfigureAwait(false);
-        }
-        catch (MeshClusterException ex)
-        {
-            seen = new IstiodsSeen(Array.Empty<(IstiodDeployment, string)>(), ex.Message.TrimEnd('.'));
-        }
-
-        Advise(seen, connection, ns, change, reporter);
     }
 
     /// <summary>

@@ -168,8 +168,8 @@ public static class MeshTrustUpdater
             c => c.Client.CoreV1.ReplaceNamespacedSecretAsync(desired, CacertsSecret.Name, s.Namespace, cancellationToken: c.Token), ct).ConfigureAwait(false);
         reporter.Verbose($"Context '{s.Context}': {step.Description}. cacerts now signs with intermediate {validated.Thumbprint} under root {validated.RootThumbprint}.");
         // Whether each running istiod takes the change by itself (by its version and settings), as Publish-IstioClusterCertificate tells it.
-        if (step.RootCert is not null) await CacertsPublisher.AdviseIstiodAsync(s.Connection, s.Namespace, (CacertsChange.Root, true), reporter, ct).ConfigureAwait(false);
-        else if (step.NewIntermediate) await CacertsPublisher.AdviseIstiodAsync(s.Connection, s.Namespace, (CacertsChange.Intermediate, false), reporter, ct).ConfigureAwait(false);
+        if (step.RootCert is not null) await IstiodCacertsAdvice.ReadAndAdviseAsync(s.Connection, s.Namespace, (CacertsChange.Root, true), reporter, ct).ConfigureAwait(false);
+        else if (step.NewIntermediate) await IstiodCacertsAdvice.ReadAndAdviseAsync(s.Connection, s.Namespace, (CacertsChange.Intermediate, false), reporter, ct).ConfigureAwait(false);
         return Result(MeshTrustAction.Updated, validated.Thumbprint, path, written.Metadata?.ResourceVersion, step.ChangedAt);
     }
 
