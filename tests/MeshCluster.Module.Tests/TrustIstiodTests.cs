@@ -94,14 +94,20 @@ public sealed class TrustIstiodTests(ClustersFixture fixture) : TempFolderTest("
         using var ps = fixture.NewSession();
 
         var result = ps.Invoke("Publish-IstioClusterCertificate -Path $args[1] -Context $C1 -Namespace $args[0]", ns, folder);
+        await AssertRefusedAsync(result, "ClusterCertificateInvalid", folder, "the extended key usage of ca-cert.pem lists clientAuth but not serverAuth (or any)", _c1, ns);
+    }
+
+    /// <summary>Publish-IstioClusterCertificate refused the material with <paramref name="id"/> (InvalidData, the folder as target) and wrote nothing, not even the namespace.</summary>
+    internal static async Task AssertRefusedAsync(PowerShellResult result, string id, string folder, string says, TestCluster cluster, string ns)
+    {
         var error = Assert.Single(result.Errors);
-        Assert.Equal("ClusterCertificateInvalid," + Cmdlet, error.FullyQualifiedErrorId);
+        Assert.Equal($"{id},{Cmdlet}", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidData, error.CategoryInfo.Category);
         Assert.Equal(folder, error.TargetObject);
-        Assert.Contains("the extended key usage of ca-cert.pem lists clientAuth but not serverAuth (or any)", error.Exception.Message);
+        Assert.Contains(says, error.Exception.Message);
         Assert.Contains("Nothing was written", error.Exception.Message);
         Assert.Empty(result.Output);
-        await Assert.ThrowsAsync<HttpOperationException>(() => _c1.Admin.CoreV1.ReadNamespaceAsync(ns, cancellationToken: Ct));
+        await Assert.ThrowsAsync<HttpOperationException>(() => cluster.Admin.CoreV1.ReadNamespaceAsync(ns, cancellationToken: Ct));
     }
 
     [Fact]
