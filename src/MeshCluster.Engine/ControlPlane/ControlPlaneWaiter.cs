@@ -41,7 +41,7 @@ public static class ControlPlaneWaiter
         {
             // Not an error yet: an operator-driven install creates the namespace after it returns.
             reporter.Warning($"The namespace '{@namespace}' does not exist in context '{connection.ContextName}' (yet). " +
-                             $"Waiting up to {timeout.TotalSeconds:0} s for it and its {(target.Form == ControlPlaneForm.Remote ? "objects" : "pods")}; " +
+                             $"Waiting up to {Input.TimeoutRule.Text(timeout)} for it and its {(target.Form == ControlPlaneForm.Remote ? "objects" : "pods")}; " +
                              "check -Namespace if Istio is installed elsewhere.");
         }
 
@@ -51,7 +51,7 @@ public static class ControlPlaneWaiter
         }
 
         var detect = target.Form is null;
-        reporter.Verbose($"Waiting up to {timeout.TotalSeconds:0} s for the pods and deployments in {where} to be ready" +
+        reporter.Verbose($"Waiting up to {Input.TimeoutRule.Text(timeout)} for the pods and deployments in {where} to be ready" +
                          (detect ? " (watching Service istiod too: a remote-profile cluster runs no pods)." : "."));
         var state = new SharedState(connection.ContextName, @namespace, detect, reporter);
         reporter.Progress(Activity, $"{connection.ContextName}/{@namespace}: listing pods and deployments");

@@ -27,7 +27,7 @@ internal static class RemoteControlPlaneWaiter
         var where = $"namespace '{ns}' of context '{connection.ContextName}'";
         var expected = new RemoteExpectation(ns, target.ClusterName, target.Network, target.DiscoveryAddress);
         var left = ControlPlaneWaiter.Left(ends, timeout);
-        reporter.Verbose($"Waiting up to {left.TotalSeconds:0} s for the remote-profile control plane in {where} (Istio 1.24+ profile remote: no pods run there): " +
+        reporter.Verbose($"Waiting up to {Input.TimeoutRule.Text(left)} for the remote-profile control plane in {where} (Istio 1.24+ profile remote: no pods run there): " +
                          $"the namespace, Istio's CRDs, the reader account and role, the injector webhook {RemoteControlPlaneNames.InjectorWebhook(ns)}, " +
                          $"Service istiod and its endpoints{(target.DiscoveryAddress is { } a ? $" at {a}" : "")}.");
         reporter.Progress(ControlPlaneWaiter.Activity, $"{connection.ContextName}/{ns}: listing the remote's objects");

@@ -142,7 +142,7 @@ public static class DiscoveryAddressReader
                         reporter.Warning($"Service {ns}/{name} is of type {type}: only a LoadBalancer Service gets an address from a load balancer.");
                     }
 
-                    reporter.Verbose($"Waiting up to {timeout.TotalSeconds:0} s for Service {ns}/{name} to get a load-balancer address.");
+                    reporter.Verbose($"Waiting up to {TimeoutRule.Text(timeout)} for Service {ns}/{name} to get a load-balancer address.");
                 }
 
                 var elapsed = DateTime.UtcNow - started;
